@@ -1,4 +1,12 @@
+/** `loadcast experiment ...`: reproductions of the two seeds' evaluations. Each lives in its own file. */
 import type { Command } from 'commander';
+import { registerExperimentShedding } from './experiment-shedding.ts';
+import { registerExperimentForecast } from './experiment-forecast.ts';
 
-/** Registers the `experiment` commands. (Scaffolding: filled in by the owner of this command group.) */
-export function registerExperiment(_program: Command): void {}
+export function registerExperiment(program: Command): void {
+  const exp = program
+    .command('experiment')
+    .description('Reproduce the seeds\' evaluations: shedding (seed 004, section VI) and forecast (seed 000, Table 1, Figs. 2-3).');
+  registerExperimentShedding(exp);
+  registerExperimentForecast(exp);
+}
