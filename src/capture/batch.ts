@@ -25,6 +25,11 @@ export class PacketBatch {
   byteLength = 0;
   /** Packets in this batch whose timestamp was earlier than a packet read before them. */
   reordered = 0;
+  /**
+   * 1 when the reader collapsed a timestamp gap longer than its `maxGapNs` just before this batch: the empty
+   * bins of that gap were not emitted and this batch starts a new bin grid at its first packet (0 otherwise).
+   */
+  gapsSkipped = 0;
 
   offsetNs: Float64Array;
   /** Original length on the wire. */
@@ -41,7 +46,7 @@ export class PacketBatch {
   src: Uint32Array;
   /** Destination address, 4 words per packet (see class doc). */
   dst: Uint32Array;
-  /** TCP/UDP ports; 0 for other protocols and for non-first fragments. */
+  /** TCP/UDP/SCTP ports; 0 for other protocols and for non-first fragments. */
   srcPort: Uint16Array;
   dstPort: Uint16Array;
   /** TCP flags byte (FIN=1, SYN=2, RST=4, PSH=8, ACK=16, URG=32, ECE=64, CWR=128); 0 otherwise. */
@@ -88,6 +93,7 @@ export class PacketBatch {
     this.count = 0;
     this.byteLength = 0;
     this.reordered = 0;
+    this.gapsSkipped = 0;
   }
 
   /** Grows the columns (geometrically) so that `packets` packets and `bytes` captured bytes fit. */
@@ -132,6 +138,7 @@ export class PacketBatch {
     b.count = this.count;
     b.byteLength = this.byteLength;
     b.reordered = this.reordered;
+    b.gapsSkipped = this.gapsSkipped;
     const n = this.count;
     b.offsetNs.set(this.offsetNs.subarray(0, n));
     b.wireLen.set(this.wireLen.subarray(0, n));

@@ -14,4 +14,19 @@ export interface CostPredictor {
   readonly observations: number;
   /** Names of the features the last prediction used (MLR: the FCBF selection; SLR: packets; EWMA: none). */
   readonly selected: readonly string[];
+  /**
+   * Why the last prediction did not come from the predictor's own model, or null when it did (added after the
+   * first version of this contract, hence optional). See {@link PredictionFallback}.
+   */
+  readonly fallback?: PredictionFallback | null;
 }
+
+/**
+ * Reasons a prediction fell back to a simpler model:
+ * - `warmup`: too few observations for the model; the prediction is an EWMA of past costs (0 before any).
+ * - `no-features`: MLR found no feature with |r| above the relevance threshold; SLR on packets was used.
+ * - `rank-deficient`: the MLR least-squares system was (numerically) singular; SLR on packets was used.
+ * - `constant-predictor`: SLR's predictor (packets) was constant over the window, or absent; the mean cost was used.
+ * - `non-finite`: the model produced NaN/Infinity (e.g. a NaN feature); the EWMA of past costs was used.
+ */
+export type PredictionFallback = 'warmup' | 'no-features' | 'rank-deficient' | 'constant-predictor' | 'non-finite';

@@ -1,0 +1,110 @@
+/**
+ * FeatureExtractor: the 55 CoMo traffic features of a packet batch (names.ts), measured against a
+ * measurement interval (default 1 s) whose state is reset (and hashes reseeded) when a batch starts in a new
+ * interval. Intervals are aligned to the epoch: interval = floor(batch.startNs / intervalNs).
+ *
+ * Usage per batch: beginBatch(batch); measure() [, measure(sampledSelection) ...]; endBatch().
+ */
+import type { PacketBatch, Selection } from '../capture/batch.ts';
+import { UserError } from '../errors.ts';
+import type { DistinctEngine } from './engine.ts';
+import { ExactEngine } from './exact-engine.ts';
+import { AGG_BASE, AGGREGATE_COUNT, F_BYTES, F_NEW_INTERVAL, F_PACKETS, FEATURE_COUNT } from './names.ts';
+import { SketchEngine } from './sketch-engine.ts';
+
+export interface FeatureExtractorOptions {
+  /** Measurement interval in ns (default 1e9 = 1 s). */
+  intervalNs?: number;
+  /** Count distinct keys exactly (hash sets of the full keys) instead of with sketches. */
+  exact?: boolean;
+  /** Seed of the hash tables (default 1). */
+  seed?: number;
+}
+
+export class FeatureExtractor {
+  readonly intervalNs: number;
+  readonly exact: boolean;
+  private readonly engine: DistinctEngine;
+  private readonly intervalBig: bigint;
+  private interval: bigint | null = null;
+  private newInterval = 0;
+  private batch: PacketBatch | null = null;
+  private readonly unique = new Float64Array(AGGREGATE_COUNT);
+  private readonly fresh = new Float64Array(AGGREGATE_COUNT);
+  private sat = 0;
+
+  constructor(opts: FeatureExtractorOptions = {}) {
+    const intervalNs = opts.intervalNs ?? 1e9;
+    if (!(Number.isInteger(intervalNs) && intervalNs > 0)) {
+      throw new UserError('features.bad-interval', `measurement interval must be a positive whole number of ns, got ${intervalNs}`, 'Use e.g. --interval 1s.');
+    }
+    this.intervalNs = intervalNs;
+    this.intervalBig = BigInt(intervalNs);
+    this.exact = opts.exact ?? false;
+    this.engine = this.exact ? new ExactEngine() : new SketchEngine(opts.seed ?? 1);
+  }
+
+  /** Number of saturated estimates in the last measure() (0 normally; always 0 when exact). */
+  get saturated(): number {
+    return this.sat;
+  }
+
+  /** Bytes of fixed counting state (sketches); 0 for exact counting. */
+  get stateBytes(): number {
+    return this.engine.stateBytes;
+  }
+
+  /** Start a batch: handles interval rollover (sets new_interval) based on batch.startNs. */
+  beginBatch(batch: PacketBatch): void {
+    const s = batch.startNs;
+    let iv = s / this.intervalBig;
+    if (s < 0n && iv * this.intervalBig !== s) iv -= 1n;
+    if (this.interval === null || iv !== this.interval) {
+      if (this.interval !== null) this.engine.resetInterval();
+      this.interval = iv;
+      this.newInterval = 1;
+    } else {
+      this.newInterval = 0;
+    }
+    this.batch = batch;
+    this.engine.load(batch);
+  }
+
+  /**
+   * Features of the given selection of the current batch (default: all packets), measured against the
+   * interval state as it was before this batch. Does not change interval state; may be called several times
+   * per batch. Returns a new Float64Array(55) or fills `out`.
+   */
+  measure(sel?: Selection, out?: Float64Array): Float64Array {
+    const b = this.batch;
+    if (b === null) throw new Error('FeatureExtractor.measure() called before beginBatch()');
+    const o = out ?? new Float64Array(FEATURE_COUNT);
+    const n = sel ? sel.length : b.count;
+    let bytes = 0;
+    const cap = b.capLen;
+    if (sel) for (let k = 0; k < n; k++) bytes += cap[sel.idx[k]!]!;
+    else for (let i = 0; i < n; i++) bytes += cap[i]!;
+    o[F_PACKETS] = n;
+    o[F_BYTES] = bytes;
+    o[F_NEW_INTERVAL] = this.newInterval;
+    this.sat = this.engine.measure(b, sel ?? null, this.unique, this.fresh);
+    for (let a = 0; a < AGGREGATE_COUNT; a++) {
+      const u = this.unique[a]!;
+      const f = this.fresh[a]!;
+      const p = AGG_BASE + 4 * a;
+      o[p] = u;
+      o[p + 1] = f;
+      o[p + 2] = n - u;
+      o[p + 3] = n - f;
+    }
+    return o;
+  }
+
+  /** Commit the whole batch (all packets) into the interval accumulators. Call once per batch. */
+  endBatch(): void {
+    const b = this.batch;
+    if (b === null) throw new Error('FeatureExtractor.endBatch() called before beginBatch()');
+    this.engine.commit(b);
+    this.batch = null;
+  }
+}

@@ -1,0 +1,62 @@
+/** Per-batch and per-interval records the engine produces, and the sinks that receive them. */
+import type { QueryResult } from '../queries/query.ts';
+
+/** What happened to one batch. Per-query arrays are indexed like the engine's query list. */
+export interface BatchRecord {
+  /** Batch index since the start of the run. */
+  readonly index: number;
+  /** Batch start, ns since the epoch. */
+  readonly startNs: bigint;
+  /** Packets that arrived in the batch's time bin. */
+  readonly packets: number;
+  /** Packets dropped without control because the capture buffer was full. */
+  readonly drops: number;
+  /** Still learning: no shedding, not counted in the accuracy and budget statistics. */
+  readonly warmup: boolean;
+  /** A major GC ran during the batch: kept out of the history and of the prediction-error statistics. */
+  readonly gc: boolean;
+  /** The budget pays for queries + overhead (true) or the queries only (false). */
+  readonly budgetCoversTotal: boolean;
+  /** Per-batch budget in ns (Infinity when none is set or not yet known). */
+  readonly budgetNs: number;
+  /** Time available to the queries this batch: budget - overhead estimate - backlog. */
+  readonly availableNs: number;
+  /** Work still queued from earlier batches when this one arrived. */
+  readonly backlogNs: number;
+  /** Features + prediction + shedding + history time of this batch. */
+  readonly overheadNs: number;
+  /** Sum of the queries' measured costs. */
+  readonly queriesNs: number;
+  /** Shedding passes (feature re-extraction + re-prediction rounds); 0 when not shedding. */
+  readonly shedPasses: number;
+  /** Per query: prediction for the full (admitted) batch. */
+  readonly predictedFull: Float64Array;
+  /** Per query: final prediction for the selection it processed. */
+  readonly predicted: Float64Array;
+  /** Per query: measured cost in ns. */
+  readonly measured: Float64Array;
+  /** Per query: sampling rate applied (1 = unsampled, 0 = disabled this batch). */
+  readonly rate: Float64Array;
+  /** Per query: packets the query processed. */
+  readonly processed: Float64Array;
+  /** Per query and shadow predictor kind: prediction for the same selection (experiments compare predictors). */
+  readonly shadow?: Readonly<Record<string, Float64Array>>;
+}
+
+/** Receives every batch, with the features of the admitted batch. */
+export interface TelemetrySink {
+  writeBatch(rec: BatchRecord, features: Float64Array): void;
+  close(): Promise<void>;
+}
+
+/** One query's interval result with the rates the engine applied during the interval. */
+export interface IntervalResult {
+  readonly result: QueryResult;
+  /** Rates applied by the engine in this interval: min and packet-weighted mean over its batches. */
+  readonly engineRates: { readonly min: number; readonly mean: number };
+}
+
+export interface ResultSink {
+  write(r: IntervalResult): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,217 @@
+/**
+ * A complete monitor run on a trace: builds the real parts (capture reader, feature extractor, queries,
+ * predictors, shedding controller, CPU model, sinks), drives the engine over every batch, and optionally runs
+ * the exact reference (a second pass: no shedding, infinitely fast CPU) to score each query's results.
+ */
+import { readBatches } from '../capture/index.ts';
+import { UserError } from '../errors.ts';
+import { FEATURE_NAMES, FeatureExtractor } from '../features/index.ts';
+import { createPredictor, type CostPredictor, type PredictorKind } from '../predict/index.ts';
+import { createQueries, loadUserQuery, type Query, type SamplingMethod } from '../queries/index.ts';
+import { type Budget, minRatesFor, parseMinRates } from '../shed/index.ts';
+import { EmulatedClock, RealtimeClock } from './clock.ts';
+import type { CpuModel, EngineQuery } from './components.ts';
+import { EngineController, type EngineState, MonitorEngine } from './engine.ts';
+import type { BatchRecord, ResultSink, TelemetrySink } from './records.ts';
+import { JsonlResults } from './results-sink.ts';
+import { PRIMARY_FIELDS, type ResultError, type RunSummary, SummaryAccumulator, compareResults } from './summary.ts';
+import { openTelemetry } from './telemetry.ts';
+import { type CostClockKind, costClock } from './cost-clock.ts';
+
+export type ShedMode = 'none' | 'packet' | 'flow' | 'auto';
+
+export interface MonitorOptions {
+  /** Standard query names, or 'all'. */
+  readonly queries: readonly string[] | 'all';
+  /** Paths of user query modules (`--query`). */
+  readonly userQueries?: readonly string[];
+  /** none = no shedding; packet/flow = force that method on every query; auto = each query's own. */
+  readonly shed: ShedMode;
+  readonly predictor: PredictorKind;
+  /** The per-batch budget; undefined = none (infinitely fast CPU). */
+  readonly budget?: () => Budget;
+  /** `--min-rate` entries (`q=0.1`). */
+  readonly minRates?: readonly string[];
+  readonly batchNs?: number;
+  readonly intervalNs?: number;
+  readonly clock?: 'emulated' | 'realtime';
+  readonly speed?: number;
+  readonly bufferNs?: number;
+  /** Run the exact reference pass and score results against it. */
+  readonly reference?: boolean;
+  readonly telemetry?: string;
+  readonly results?: string;
+  readonly seed?: number;
+  readonly exactFeatures?: boolean;
+  readonly warmupBatches?: number;
+  /** Output pcap of the `trace` query. */
+  readonly traceOut?: string;
+  /** Keep every BatchRecord (experiments). */
+  readonly keepBatches?: boolean;
+  /** Comparison predictors attached to the named queries (experiments: EWMA vs SLR vs MLR on one run). */
+  readonly shadows?: { readonly query: string; readonly kinds: readonly PredictorKind[] };
+  readonly skipCorrupt?: boolean;
+  /** What the budget pays for: queries + overhead (default) or the queries only (seed 004 VI.B). */
+  readonly budgetCovers?: 'total' | 'queries';
+  /** Cost clock (default: cpu for the emulated clock, wall for realtime). */
+  readonly costClock?: CostClockKind;
+  /** Called after every batch (progress). */
+  readonly onBatch?: (rec: BatchRecord) => void;
+}
+
+export interface MonitorReport {
+  readonly trace: string;
+  readonly options: {
+    shed: ShedMode;
+    predictor: PredictorKind;
+    clock: string;
+    budget: string | null;
+    seed: number;
+    batchNs: number;
+    intervalNs: number;
+    bufferNs: number;
+    costClock: CostClockKind;
+    budgetCovers: 'total' | 'queries';
+  };
+  readonly summary: RunSummary;
+  readonly state: EngineState;
+  readonly queryNames: readonly string[];
+  readonly reference?: EngineState;
+}
+
+async function buildQueries(opts: MonitorOptions): Promise<Query[]> {
+  const list: Query[] = [];
+  const names = opts.queries;
+  if (names === 'all' || names.length) list.push(...(await createQueries(names, { tracePath: opts.traceOut })));
+  for (const p of opts.userQueries ?? []) list.push(await loadUserQuery(p));
+  if (!list.length) throw new UserError('monitor.no-queries', 'no queries to run', 'pass --queries counter,flows,... or --queries all, or --query ./my-query.ts');
+  const seen = new Set<string>();
+  for (const q of list) {
+    if (seen.has(q.name)) throw new UserError('monitor.duplicate-query', `two queries are named '${q.name}'`, 'give each query a distinct name');
+    seen.add(q.name);
+  }
+  return list;
+}
+
+function methodFor(q: Query, shed: ShedMode): SamplingMethod {
+  return shed === 'packet' || shed === 'flow' ? shed : q.sampling;
+}
+
+interface PassConfig {
+  shed: boolean;
+  budget?: Budget;
+  telemetry?: TelemetrySink;
+  results?: ResultSink;
+  keepBatches: boolean;
+  clock: 'emulated' | 'realtime';
+  onBatch?: (rec: BatchRecord) => void;
+}
+
+async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): Promise<{ state: EngineState; summary: SummaryAccumulator; names: string[]; wallSeconds: number; budgetNs: number }> {
+  const queries = await buildQueries(opts);
+  const names = queries.map((q) => q.name);
+  const featureNames = FEATURE_NAMES;
+  const mk = (kind: PredictorKind): CostPredictor => createPredictor(kind, { featureNames });
+  const eq: EngineQuery[] = queries.map((q) => ({ query: q, predictor: mk(opts.predictor), method: methodFor(q, opts.shed) }));
+  let shadows: Map<number, CostPredictor[]> | undefined;
+  if (opts.shadows) {
+    const i = names.indexOf(opts.shadows.query);
+    if (i < 0) throw new UserError('monitor.unknown-query', `no query named '${opts.shadows.query}' to compare predictors on`, `queries: ${names.join(', ')}`);
+    shadows = new Map([[i, opts.shadows.kinds.map(mk)]]);
+  }
+  const intervalNs = opts.intervalNs ?? 1e9;
+  const bufferNs = opts.bufferNs ?? 2e8;
+  const batchNs = opts.batchNs ?? 1e8;
+  const cpu: CpuModel = pass.clock === 'realtime' ? new RealtimeClock(opts.speed ?? 1, bufferNs) : new EmulatedClock(pass.budget, bufferNs, batchNs);
+  const controller =
+    pass.shed && pass.budget
+      ? new EngineController({ queries: eq.length, budget: pass.budget, minRates: minRatesFor(names, parseMinRates(opts.minRates ? [...opts.minRates] : undefined)) })
+      : undefined;
+  const engine = new MonitorEngine({
+    queries: eq,
+    features: new FeatureExtractor({ intervalNs, exact: opts.exactFeatures, seed: opts.seed ?? 1 }),
+    budget: pass.budget,
+    controller,
+    cpu,
+    budgetCovers: opts.budgetCovers,
+    intervalNs,
+    warmupBatches: opts.warmupBatches,
+    seed: opts.seed ?? 1,
+    telemetry: pass.telemetry,
+    results: pass.results,
+    keepBatches: pass.keepBatches,
+    shadows,
+    timer: costClock(opts.costClock ?? (pass.clock === 'realtime' ? 'wall' : 'cpu')),
+  });
+  const summary = new SummaryAccumulator(names);
+  const t0 = process.hrtime.bigint();
+  const stream = readBatches(trace, { binNs: batchNs, skipCorrupt: opts.skipCorrupt });
+  let lastEnd: bigint | undefined;
+  try {
+    for await (const batch of stream) {
+      const rec = await engine.process(batch);
+      summary.add(rec);
+      pass.onBatch?.(rec);
+      lastEnd = batch.startNs + BigInt(Math.round(batch.durationNs));
+    }
+  } finally {
+    await engine.finish(lastEnd);
+  }
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { state: engine.state, summary, names, wallSeconds, budgetNs: engine.budgetNs };
+}
+
+/** Runs the monitor on `trace` (and the reference pass when asked). */
+export async function runMonitor(trace: string, opts: MonitorOptions): Promise<MonitorReport> {
+  const shed = opts.shed !== 'none';
+  const budget = opts.budget?.();
+  if (shed && !budget) throw new UserError('monitor.no-budget', 'shedding needs a budget', 'pass --budget 4ms, --budget-share 0.6 or --budget-auto 1.2 (or --no-shed)');
+  const probe = await buildQueries({ ...opts, traceOut: opts.traceOut });
+  const names = probe.map((q) => q.name);
+  for (const q of probe) await q.close?.();
+  const telemetry = opts.telemetry ? await openTelemetry(opts.telemetry, FEATURE_NAMES, names) : undefined;
+  const results = opts.results ? new JsonlResults(opts.results) : undefined;
+  const main = await onePass(trace, opts, {
+    shed,
+    budget,
+    telemetry,
+    results,
+    keepBatches: !!opts.keepBatches,
+    clock: opts.clock ?? 'emulated',
+    onBatch: opts.onBatch,
+  });
+  let reference: EngineState | undefined;
+  let resultErrors: Record<string, ResultError> | undefined;
+  if (opts.reference) {
+    const ref = await onePass(trace, { ...opts, shadows: undefined, traceOut: opts.traceOut ? `${opts.traceOut}.reference.pcap` : undefined }, {
+      shed: false,
+      keepBatches: false,
+      clock: 'emulated',
+    });
+    reference = ref.state;
+    resultErrors = {};
+    main.names.forEach((name, i) => {
+      resultErrors![name] = compareResults(main.state.results[i]!, ref.state.results[i]!, PRIMARY_FIELDS[name]);
+    });
+  }
+  const summary = main.summary.finish({ ...main.state, budgetNs: main.budgetNs, wallSeconds: main.wallSeconds, resultErrors });
+  return {
+    trace,
+    options: {
+      shed: opts.shed,
+      predictor: opts.predictor,
+      clock: opts.clock ?? 'emulated',
+      budget: budget ? budget.describe() : null,
+      seed: opts.seed ?? 1,
+      batchNs: opts.batchNs ?? 1e8,
+      intervalNs: opts.intervalNs ?? 1e9,
+      bufferNs: opts.bufferNs ?? 2e8,
+      budgetCovers: opts.budgetCovers ?? 'total',
+      costClock: opts.costClock ?? ((opts.clock ?? 'emulated') === 'realtime' ? 'wall' : 'cpu'),
+    },
+    summary,
+    state: main.state,
+    queryNames: main.names,
+    reference,
+  };
+}

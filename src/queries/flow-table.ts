@@ -1,0 +1,275 @@
+/**
+ * FlowTable: a bounded open-addressing hash table keyed by packet header fields, shared by the flow queries
+ * (flows, active-flows, top-destinations, super-sources). No strings, no per-packet objects, no Map: the key
+ * words live in one Uint32Array column (stride = key words), each slot's 32-bit table hash in another (checked
+ * before the full key compare), and each query's per-flow numbers in Float64Array value columns indexed by slot.
+ *
+ * Layout: one Uint32Array of rows, `keyWords + 2` words per slot: [state, table hash, key words...], so a probe
+ * touches one row (usually one cache line); the values are one Float64Array with `valueColumns` numbers per slot.
+ *
+ * Keys (all fields of the packet columns, nothing else):
+ *   `5-tuple`  10 words: [proto, src w0..w3, dst w0..w3, srcPort << 16 | dstPort]
+ *   `pair`      8 words: [src w0..w3, dst w0..w3]
+ *   `src`/`dst` 4 words: the address
+ *
+ * Probing is linear; the table doubles while it is at most half full, up to 2 x maxFlows slots (rounded to a power
+ * of two), so at most `maxFlows` flows are held: memory is bounded at about (4 x keyWords + 8 + 8 x valueColumns)
+ * bytes x 2 x maxFlows (5-tuple with 3 columns: ~100 MB at the 1 M default).
+ *
+ * Eviction policy (bounded memory under floods): when the table holds `maxFlows` flows and a new key arrives, a
+ * CLOCK (second-chance) sweep evicts a flow not updated since the hand last passed it (approximately least
+ * recently updated); deletion is by backward shift, so no tombstones accumulate. Every eviction is counted
+ * ({@link FlowTable.evictions}) and the evicted flow's values are readable right after the {@link upsert} that
+ * evicted it ({@link evictedNow}, {@link evictedValues}), so a query can still account for it.
+ */
+import type { PacketBatch } from '../capture/batch.ts';
+import { UserError } from '../errors.ts';
+
+export type FlowKeyKind = '5-tuple' | 'pair' | 'src' | 'dst';
+
+export interface FlowTableOptions {
+  readonly key: FlowKeyKind;
+  /** Number of Float64 value columns per flow (zeroed on insert). */
+  readonly valueColumns: number;
+  /** Most flows held at once (default 1,048,576). */
+  readonly maxFlows?: number;
+  /** Initial slot count (power of two; default 1024). */
+  readonly initialSlots?: number;
+}
+
+export const DEFAULT_MAX_FLOWS = 1 << 20;
+
+const KEY_WORDS: Record<FlowKeyKind, number> = { '5-tuple': 10, pair: 8, src: 4, dst: 4 };
+const OCCUPIED = 1;
+const REFERENCED = 2;
+
+export class FlowTable {
+  readonly kind: FlowKeyKind;
+  readonly keyWords: number;
+  /** Words per row: state, hash, key. */
+  readonly rowWords: number;
+  readonly valueColumns: number;
+  readonly maxFlows: number;
+  private readonly kindCode: number;
+  private readonly maxSlots: number;
+  /** Slot count (power of two). */
+  slots: number;
+  private mask: number;
+  /** Rows: [state (bit 0 occupied, bit 1 referenced), table hash, key words] per slot. */
+  rows: Uint32Array;
+  /** Values, `valueColumns` per slot: value c of slot s is `vals[s * valueColumns + c]`. */
+  vals: Float64Array;
+  /** Flows currently held. */
+  size = 0;
+  /** Flows evicted since the last {@link clear}. */
+  evictions = 0;
+  /** Whether the last {@link upsert} inserted a new flow. */
+  inserted = false;
+  /** Whether the last {@link upsert} evicted a flow; its values are then in {@link evictedValues}. */
+  evictedNow = false;
+  readonly evictedValues: Float64Array;
+  /** Scratch key: fill `keyWords` words and call {@link upsertScratch} to use a key not taken from a batch. */
+  readonly scratch: Uint32Array;
+  private hand = 0;
+
+  constructor(opts: FlowTableOptions) {
+    const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
+    if (!Number.isInteger(maxFlows) || maxFlows < 1) {
+      throw new UserError('queries.bad-max-flows', `maxFlows ${maxFlows} must be a positive integer`, 'pass e.g. 1048576');
+    }
+    this.kind = opts.key;
+    this.kindCode = opts.key === '5-tuple' ? 0 : opts.key === 'pair' ? 1 : opts.key === 'src' ? 2 : 3;
+    this.keyWords = KEY_WORDS[opts.key];
+    this.rowWords = this.keyWords + 2;
+    this.valueColumns = opts.valueColumns;
+    this.maxFlows = maxFlows;
+    this.maxSlots = nextPow2(2 * maxFlows);
+    this.slots = Math.min(this.maxSlots, nextPow2(opts.initialSlots ?? 1024));
+    this.mask = this.slots - 1;
+    this.rows = new Uint32Array(this.slots * this.rowWords);
+    this.vals = new Float64Array(this.slots * this.valueColumns);
+    this.evictedValues = new Float64Array(opts.valueColumns);
+    this.scratch = new Uint32Array(this.keyWords);
+  }
+
+  /** Whether slot s holds a flow. */
+  occupied(s: number): boolean {
+    return (this.rows[s * this.rowWords]! & OCCUPIED) !== 0;
+  }
+
+  /** Index in {@link rows} of slot s's first key word. */
+  keyOffset(s: number): number {
+    return s * this.rowWords + 2;
+  }
+
+  /** Finds or inserts the flow of packet i (key of this table's kind); returns its slot. */
+  upsert(batch: PacketBatch, i: number): number {
+    const k = this.scratch;
+    const a = 4 * i;
+    const s = batch.src;
+    const d = batch.dst;
+    switch (this.kindCode) {
+      case 0:
+        k[0] = batch.proto[i]!;
+        k[1] = s[a]!; k[2] = s[a + 1]!; k[3] = s[a + 2]!; k[4] = s[a + 3]!;
+        k[5] = d[a]!; k[6] = d[a + 1]!; k[7] = d[a + 2]!; k[8] = d[a + 3]!;
+        k[9] = ((batch.srcPort[i]! << 16) | batch.dstPort[i]!) >>> 0;
+        break;
+      case 1:
+        k[0] = s[a]!; k[1] = s[a + 1]!; k[2] = s[a + 2]!; k[3] = s[a + 3]!;
+        k[4] = d[a]!; k[5] = d[a + 1]!; k[6] = d[a + 2]!; k[7] = d[a + 3]!;
+        break;
+      case 2:
+        k[0] = s[a]!; k[1] = s[a + 1]!; k[2] = s[a + 2]!; k[3] = s[a + 3]!;
+        break;
+      default:
+        k[0] = d[a]!; k[1] = d[a + 1]!; k[2] = d[a + 2]!; k[3] = d[a + 3]!;
+    }
+    return this.upsertScratch();
+  }
+
+  /** Finds or inserts the flow whose key is in {@link scratch}; returns its slot. */
+  upsertScratch(): number {
+    const kw = this.keyWords;
+    const rw = this.rowWords;
+    const k = this.scratch;
+    const h = hashWords(k, kw);
+    this.inserted = false;
+    this.evictedNow = false;
+    let rows = this.rows;
+    let slot = h & this.mask;
+    for (;;) {
+      const r = slot * rw;
+      const st = rows[r]!;
+      if (!(st & OCCUPIED)) break;
+      if (rows[r + 1] === h) {
+        let w = 0;
+        while (w < kw && rows[r + 2 + w] === k[w]) w++;
+        if (w === kw) {
+          rows[r] = OCCUPIED | REFERENCED;
+          return slot;
+        }
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.size >= this.maxFlows) this.evictOne();
+    else if (2 * (this.size + 1) > this.slots && this.slots < this.maxSlots) this.grow();
+    rows = this.rows;
+    slot = h & this.mask;
+    while (rows[slot * rw]! & OCCUPIED) slot = (slot + 1) & this.mask;
+    const r = slot * rw;
+    rows[r] = OCCUPIED | REFERENCED;
+    rows[r + 1] = h;
+    for (let w = 0; w < kw; w++) rows[r + 2 + w] = k[w]!;
+    const vc = this.valueColumns;
+    for (let c = 0; c < vc; c++) this.vals[slot * vc + c] = 0;
+    this.size++;
+    this.inserted = true;
+    return slot;
+  }
+
+  /** Empties the table (keeps its memory). Resets the eviction counter. */
+  clear(): void {
+    if (this.size > 0) {
+      const rows = this.rows;
+      const rw = this.rowWords;
+      for (let s = 0; s < this.slots; s++) rows[s * rw] = 0;
+    }
+    this.size = 0;
+    this.evictions = 0;
+    this.hand = 0;
+  }
+
+  /** CLOCK sweep: clear reference bits until an unreferenced flow is found; evict it. */
+  private evictOne(): void {
+    const rows = this.rows;
+    const rw = this.rowWords;
+    for (;;) {
+      const s = this.hand;
+      this.hand = (this.hand + 1) & this.mask;
+      const st = rows[s * rw]!;
+      if (!(st & OCCUPIED)) continue;
+      if (st & REFERENCED) {
+        rows[s * rw] = OCCUPIED;
+        continue;
+      }
+      const vc = this.valueColumns;
+      for (let c = 0; c < vc; c++) this.evictedValues[c] = this.vals[s * vc + c]!;
+      this.remove(s);
+      this.evictions++;
+      this.evictedNow = true;
+      return;
+    }
+  }
+
+  /** Backward-shift deletion for linear probing (Knuth 6.4, Algorithm R). */
+  private remove(slot: number): void {
+    const mask = this.mask;
+    const rw = this.rowWords;
+    const vc = this.valueColumns;
+    const rows = this.rows;
+    const vals = this.vals;
+    let i = slot;
+    rows[i * rw] = 0;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      if (!(rows[j * rw]! & OCCUPIED)) break;
+      const home = rows[j * rw + 1]! & mask;
+      // Entry j may stay when its home lies cyclically in (i, j].
+      const stays = i <= j ? i < home && home <= j : i < home || home <= j;
+      if (stays) continue;
+      rows.copyWithin(i * rw, j * rw, j * rw + rw);
+      vals.copyWithin(i * vc, j * vc, j * vc + vc);
+      rows[j * rw] = 0;
+      i = j;
+    }
+    this.size--;
+  }
+
+  private grow(): void {
+    const oldSlots = this.slots;
+    const oldRows = this.rows;
+    const oldVals = this.vals;
+    const rw = this.rowWords;
+    const vc = this.valueColumns;
+    this.slots = oldSlots * 2;
+    this.mask = this.slots - 1;
+    this.rows = new Uint32Array(this.slots * rw);
+    this.vals = new Float64Array(this.slots * vc);
+    this.hand = 0;
+    for (let s = 0; s < oldSlots; s++) {
+      if (!(oldRows[s * rw]! & OCCUPIED)) continue;
+      let t = oldRows[s * rw + 1]! & this.mask;
+      while (this.rows[t * rw]! & OCCUPIED) t = (t + 1) & this.mask;
+      this.rows.set(oldRows.subarray(s * rw, s * rw + rw), t * rw);
+      this.vals.set(oldVals.subarray(s * vc, s * vc + vc), t * vc);
+    }
+  }
+}
+
+/** Murmur3-style 32-bit hash of the first n words of k (the table's bucket hash; not the sampling hash). */
+function hashWords(k: Uint32Array, n: number): number {
+  let h = 0x9747b28c;
+  for (let w = 0; w < n; w++) {
+    let x = Math.imul(k[w]!, 0xcc9e2d51);
+    x = (x << 15) | (x >>> 17);
+    x = Math.imul(x, 0x1b873593);
+    h ^= x;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}

@@ -1,0 +1,146 @@
+/**
+ * `flows`: per-5-tuple packet and byte records per interval (CoMo `tuple`). The records live in a bounded
+ * {@link FlowTable}; the result gives the number of flow records, the interval's packet and byte totals and the
+ * largest records by bytes (capped at `maxRecords`, with the number omitted).
+ *
+ * Correction:
+ * - Record count under flow sampling: 'flow-count' (see flow-count.ts): records whose stored flow hash passes
+ *   the interval's final threshold, divided by finalRate. Under packet sampling small flows vanish and the count
+ *   is NOT corrected (biased low); it is the number of distinct flows seen.
+ * - Totals (packets, bytes): Horvitz-Thompson, 1/p per packet at its batch's rate.
+ * - Per-flow packets/bytes: under flow sampling a kept flow was kept whole, so its counts are exact and not
+ *   scaled; under packet sampling each packet counts 1/p.
+ * Evicted records (table full) are counted in `evictions` and still enter the record count (see EvictedHashes).
+ */
+import type { PacketBatch, Selection } from '../capture/batch.ts';
+import { formatAddress } from './address.ts';
+import { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
+import { DEFAULT_MAX_FLOWS, FlowTable } from './flow-table.ts';
+import { htWeight, IntervalStats } from './interval-stats.ts';
+import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';
+import { topSlots } from './top-k.ts';
+
+export interface FlowRecord {
+  proto: number;
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  packets: number;
+  bytes: number;
+}
+
+export interface FlowsValue {
+  /** Estimated number of distinct 5-tuple flows (records) in the interval. */
+  records: number;
+  /** Records held by the table at flush that passed the final threshold (raw, not scaled). */
+  recordsHeld: number;
+  /** Estimated packets and bytes of the interval (Horvitz-Thompson). */
+  packets: number;
+  bytes: number;
+  /** Flows evicted because the table was full. */
+  evictions: number;
+  /** The largest held records by bytes, largest first. */
+  top: FlowRecord[];
+  /** Held records not listed in `top`. */
+  omitted: number;
+}
+
+export interface FlowsOptions {
+  /** Most flows held at once (default 1,048,576). */
+  readonly maxFlows?: number;
+  /** Records listed in the result (default 10). */
+  readonly maxRecords?: number;
+}
+
+const PKTS = 0;
+const BYTES = 1;
+const HASH = 2;
+
+export class FlowsQuery implements Query<FlowsValue> {
+  readonly name = 'flows';
+  readonly sampling = 'flow' as const;
+  readonly correction = 'flow-count' as const;
+  readonly table: FlowTable;
+  private readonly maxRecords: number;
+  private readonly stats = new IntervalStats();
+  private readonly evicted = new EvictedHashes();
+  /** Whether any batch of the interval carried flow hashes (i.e. flow sampling was in force). */
+  private hashed = false;
+  private packets = 0;
+  private bytes = 0;
+
+  constructor(opts: FlowsOptions = {}) {
+    this.table = new FlowTable({ key: '5-tuple', valueColumns: 3, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS });
+    this.maxRecords = opts.maxRecords ?? 10;
+  }
+
+  process(batch: PacketBatch, sel: Selection, ctx: BatchContext): void {
+    this.stats.observe(batch, sel, ctx);
+    const table = this.table;
+    const idx = sel.idx;
+    const len = batch.wireLen;
+    const fh = ctx.flowHash;
+    if (fh !== undefined) this.hashed = true;
+    const w = htWeight(ctx.rate);
+    // Per-flow weight: flow-sampled flows are whole (exact counts), packet-sampled ones are scaled.
+    const fw = fh !== undefined ? 1 : w;
+    let bytes = 0;
+    for (let j = 0; j < sel.length; j++) {
+      const i = idx[j]!;
+      const s = table.upsert(batch, i);
+      if (table.evictedNow) this.evicted.add(table.evictedValues[HASH]!);
+      const v = table.values;
+      const l = len[i]!;
+      if (table.inserted && fh !== undefined) v[HASH]![s] = fh[i]!;
+      v[PKTS]![s] = v[PKTS]![s]! + fw;
+      v[BYTES]![s] = v[BYTES]![s]! + fw * l;
+      bytes += l;
+    }
+    this.packets += sel.length * w;
+    this.bytes += bytes * w;
+  }
+
+  flush(ctx: FlushContext): QueryResult<FlowsValue> {
+    const table = this.table;
+    // Without flow hashes (unsampled or packet sampling) there is nothing to re-filter or scale.
+    const finalRate = this.hashed ? ctx.finalRate : 1;
+    const thr = flowThreshold(finalRate);
+    const hashes = table.values[HASH]!;
+    const keep = finalRate >= 1 ? undefined : (s: number): boolean => hashes[s]! <= thr;
+    const { slots, passed } = topSlots(table, table.values[BYTES]!, this.maxRecords, keep);
+    const kw = table.keyWords;
+    const top = slots.map((s): FlowRecord => {
+      const b = s * kw;
+      const k = table.keys;
+      return {
+        proto: k[b]!,
+        src: formatAddress(k, b + 1),
+        dst: formatAddress(k, b + 5),
+        srcPort: k[b + 9]! >>> 16,
+        dstPort: k[b + 9]! & 0xffff,
+        packets: table.values[PKTS]![s]!,
+        bytes: table.values[BYTES]![s]!,
+      };
+    });
+    const evictedKept = finalRate >= 1 ? this.evicted.total : this.evicted.countAtOrBelow(thr);
+    const value: FlowsValue = {
+      records: scaleFlowCount(passed + evictedKept, finalRate),
+      recordsHeld: passed,
+      packets: this.packets,
+      bytes: this.bytes,
+      evictions: table.evictions,
+      top,
+      omitted: passed - top.length,
+    };
+    table.clear();
+    this.evicted.clear();
+    this.hashed = false;
+    this.packets = this.bytes = 0;
+    return this.stats.result(this.name, this.correction, ctx, value);
+  }
+}
+
+export function createFlows(opts: FlowsOptions = {}): FlowsQuery {
+  return new FlowsQuery(opts);
+}

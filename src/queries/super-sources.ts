@@ -1,0 +1,133 @@
+/**
+ * `super-sources`: sources that contact many distinct destinations (fan-out; CoMo `superaddr`, Zhao et al.),
+ * e.g. scanners and worm-infected hosts. Per packet the query records the distinct (source, destination) pair in
+ * a bounded FlowTable, storing the smallest flow hash seen for the pair; at flush the pairs are aggregated per
+ * source. Reported: sources whose fan-out is >= `threshold` (capped at `maxSources`, with the number omitted)
+ * and the top-k sources by fan-out.
+ *
+ * Correction ('flow-count'): under flow sampling a pair counts when its smallest stored flow hash passes the
+ * final threshold, and fan-out is divided by finalRate. This is unbiased when each pair carries one 5-tuple flow
+ * in the interval (the usual case for scans of one port); a pair carrying n flows is kept with probability
+ * 1 - (1 - p)^n >= p, so for multi-flow pairs the estimate is biased HIGH (the sampler hashes the 5-tuple, not
+ * the pair). Under packet sampling fan-out is not corrected (biased low). Unsampled, it is exact. Pairs evicted
+ * from a full table are counted in `evictions`; a pair evicted and seen again is counted twice (bias high).
+ */
+import type { PacketBatch, Selection } from '../capture/batch.ts';
+import { formatAddress } from './address.ts';
+import { flowThreshold, scaleFlowCount } from './flow-count.ts';
+import { DEFAULT_MAX_FLOWS, FlowTable } from './flow-table.ts';
+import { IntervalStats } from './interval-stats.ts';
+import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';
+import { topSlots } from './top-k.ts';
+
+export interface SourceFanout {
+  addr: string;
+  /** Estimated distinct destinations. */
+  fanout: number;
+}
+
+export interface SuperSourcesValue {
+  threshold: number;
+  /** Sources with fan-out >= threshold, largest first (capped). */
+  sources: SourceFanout[];
+  /** Sources above the threshold that were not listed. */
+  omitted: number;
+  /** The k sources with the largest fan-out. */
+  top: SourceFanout[];
+  /** Distinct (source, destination) pairs held (raw). */
+  pairs: number;
+  evictions: number;
+}
+
+export interface SuperSourcesOptions {
+  /** Fan-out at or above which a source is reported (default 50). */
+  readonly threshold?: number;
+  /** Top-k list size (default 10). */
+  readonly k?: number;
+  /** Most listed sources above the threshold (default 100). */
+  readonly maxSources?: number;
+  /** Most (source, destination) pairs held (default 1,048,576). */
+  readonly maxFlows?: number;
+}
+
+const MIN_HASH = 0;
+const FANOUT = 0;
+
+export class SuperSourcesQuery implements Query<SuperSourcesValue> {
+  readonly name = 'super-sources';
+  readonly sampling = 'flow' as const;
+  readonly correction = 'flow-count' as const;
+  readonly pairs: FlowTable;
+  private readonly sources: FlowTable;
+  private readonly threshold: number;
+  private readonly k: number;
+  private readonly maxSources: number;
+  private readonly stats = new IntervalStats();
+  private hashed = false;
+
+  constructor(opts: SuperSourcesOptions = {}) {
+    const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
+    this.pairs = new FlowTable({ key: 'pair', valueColumns: 1, maxFlows });
+    this.sources = new FlowTable({ key: 'src', valueColumns: 1, maxFlows });
+    this.threshold = opts.threshold ?? 50;
+    this.k = opts.k ?? 10;
+    this.maxSources = opts.maxSources ?? 100;
+  }
+
+  process(batch: PacketBatch, sel: Selection, ctx: BatchContext): void {
+    this.stats.observe(batch, sel, ctx);
+    const table = this.pairs;
+    const idx = sel.idx;
+    const fh = ctx.flowHash;
+    if (fh !== undefined) this.hashed = true;
+    for (let j = 0; j < sel.length; j++) {
+      const i = idx[j]!;
+      const s = table.upsert(batch, i);
+      if (fh !== undefined) {
+        const h = fh[i]!;
+        const col = table.values[MIN_HASH]!;
+        if (table.inserted || h < col[s]!) col[s] = h;
+      }
+    }
+  }
+
+  flush(ctx: FlushContext): QueryResult<SuperSourcesValue> {
+    const finalRate = this.hashed ? ctx.finalRate : 1;
+    const thr = flowThreshold(finalRate);
+    const pairs = this.pairs;
+    const srcs = this.sources;
+    const minHash = pairs.values[MIN_HASH]!;
+    const kw = pairs.keyWords;
+    for (let s = 0; s < pairs.slots; s++) {
+      if (!pairs.occupied(s) || (finalRate < 1 && minHash[s]! > thr)) continue;
+      const sc = srcs.scratch;
+      for (let w = 0; w < 4; w++) sc[w] = pairs.keys[s * kw + w]!;
+      const t = srcs.upsertScratch();
+      srcs.values[FANOUT]![t] = srcs.values[FANOUT]![t]! + 1;
+    }
+    const fan = srcs.values[FANOUT]!;
+    const toResult = (t: number): SourceFanout => ({
+      addr: formatAddress(srcs.keys, t * srcs.keyWords),
+      fanout: scaleFlowCount(fan[t]!, finalRate),
+    });
+    const top = topSlots(srcs, fan, this.k).slots.map(toResult);
+    const threshold = this.threshold;
+    const above = topSlots(srcs, fan, this.maxSources, (t) => scaleFlowCount(fan[t]!, finalRate) >= threshold);
+    const value: SuperSourcesValue = {
+      threshold,
+      sources: above.slots.map(toResult),
+      omitted: above.passed - above.slots.length,
+      top,
+      pairs: pairs.size,
+      evictions: pairs.evictions,
+    };
+    pairs.clear();
+    srcs.clear();
+    this.hashed = false;
+    return this.stats.result(this.name, this.correction, ctx, value);
+  }
+}
+
+export function createSuperSources(opts: SuperSourcesOptions = {}): SuperSourcesQuery {
+  return new SuperSourcesQuery(opts);
+}

@@ -1,0 +1,95 @@
+/**
+ * Flow sampling (CoMo's flow-wise shedding, fixed): a packet is kept when the seeded tabulation hash of its
+ * 5-tuple is <= floor(rate x (2^32 - 1)), so all packets of a flow are kept or dropped together.
+ *
+ * Measurement intervals: {@link FlowSampler.startInterval} draws new hash tables (a new seed per interval, so
+ * an attacker cannot craft flows that always escape sampling, and errors do not repeat across intervals).
+ * Within an interval the rate may only fall: a higher requested rate is clamped to the interval's minimum so
+ * far. Thresholds are therefore nested: a flow kept at the final (lowest) rate was kept for every one of its
+ * packets, which is what makes the flow-count correction count/p_final unbiased once each query re-filters its
+ * stored flow hashes to the final threshold (research notes §0.6).
+ */
+import type { PacketBatch, Selection } from '../capture/batch.ts';
+import { Rng } from '../random.ts';
+import { type FlowHashTables, hashBatch, newFlowHashTables } from './flow-hash.ts';
+import { checkRate } from './packet-sampler.ts';
+
+/** The threshold a rate maps to: keep when hash <= threshold. */
+export function flowThreshold(rate: number): number {
+  return Math.floor(rate * 4294967295);
+}
+
+export interface FlowSample {
+  readonly sel: Selection;
+  /** The effective rate (the requested one, clamped to the interval's minimum so far). */
+  readonly rate: number;
+}
+
+export class FlowSampler {
+  private readonly rng: Rng;
+  private tablesCur: FlowHashTables;
+  private minRate = 1;
+  private hashBuf = new Uint32Array(4096);
+  private selBuf = new Uint32Array(4096);
+
+  constructor(seed: number) {
+    this.rng = new Rng(seed);
+    this.tablesCur = newFlowHashTables(this.rng);
+  }
+
+  /** Starts a measurement interval: new hash tables (seed rotation) and the rate ceiling back to 1. */
+  startInterval(): void {
+    this.tablesCur = newFlowHashTables(this.rng);
+    this.minRate = 1;
+  }
+
+  /** The interval's lowest rate so far (1 when nothing was sampled lower): the flush's `finalRate`. */
+  get finalRate(): number {
+    return this.minRate;
+  }
+
+  /** The current interval's hash tables. */
+  get tables(): FlowHashTables {
+    return this.tablesCur;
+  }
+
+  /**
+   * Per packet of the last sampled batch (indexed like the batch), its flow hash: what
+   * `BatchContext.flowHash` carries. Valid for the packets of the last `base` until the next call.
+   */
+  get hashes(): Uint32Array {
+    return this.hashBuf;
+  }
+
+  /**
+   * Keeps the packets of `base` whose flow hash is <= floor(rate' x (2^32 - 1)) where rate' = min(rate, the
+   * interval's minimum so far). Hashes are computed (and exposed in {@link hashes}) even at rate 1, so flow
+   * queries always get them. `out`, when given, receives the kept indices; otherwise an internal buffer reused
+   * by the next call does.
+   */
+  sample(batch: PacketBatch, base: Selection, rate: number, out?: Uint32Array): FlowSample {
+    checkRate(rate);
+    const eff = rate < this.minRate ? rate : this.minRate;
+    this.minRate = eff;
+    if (this.hashBuf.length < batch.count) this.hashBuf = new Uint32Array(Math.max(batch.count, this.hashBuf.length * 2));
+    const h = this.hashBuf;
+    hashBatch(batch, this.tablesCur, h, base);
+    let idx = out;
+    if (idx === undefined || idx.length < base.length) {
+      if (out !== undefined) throw new RangeError(`FlowSampler: out holds ${out.length} < ${base.length}`);
+      if (this.selBuf.length < base.length) this.selBuf = new Uint32Array(Math.max(base.length, this.selBuf.length * 2));
+      idx = this.selBuf;
+    }
+    const src = base.idx;
+    const n = base.length;
+    let k = 0;
+    if (eff > 0) {
+      const thr = flowThreshold(eff);
+      for (let j = 0; j < n; j++) {
+        const i = src[j]!;
+        if (h[i]! <= thr) idx[k++] = i;
+      }
+    }
+    return { sel: { idx, length: k }, rate: eff };
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Engine wiring with fake parts and a fake clock: queries "cost" a fixed number of ns per packet (the fake
+ * clock advances, nothing sleeps), so every assertion is deterministic and no wall time is asserted.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PacketBatch, type Selection } from '../../src/capture/batch.ts';
+import type { BatchContext, FlushContext, Query, QueryResult } from '../../src/queries/query.ts';
+import type { CostPredictor } from '../../src/predict/predictor.ts';
+import { EngineController, MonitorEngine } from '../../src/monitor/engine.ts';
+import { EmulatedClock } from '../../src/monitor/clock.ts';
+import type { EngineQuery, FeatureSource } from '../../src/monitor/components.ts';
+import { Budget } from '../../src/shed/index.ts';
+import { SummaryAccumulator } from '../../src/monitor/summary.ts';
+import type { BatchRecord } from '../../src/monitor/records.ts';
+
+let fakeNow = 0n;
+const timer = (): bigint => fakeNow;
+
+/** Batch of `n` packets spread evenly over 100 ms, `flows` distinct 5-tuples. */
+function makeBatch(b: PacketBatch, startNs: bigint, n: number, flows: number): PacketBatch {
+  b.reset(startNs, 1e8);
+  b.ensureCapacity(n, 0);
+  for (let i = 0; i < n; i++) {
+    b.offsetNs[i] = (i * 1e8) / Math.max(1, n);
+    b.ipVersion[i] = 4;
+    b.proto[i] = 6;
+    const f = i % flows;
+    b.src[4 * i + 2] = 0xffff;
+    b.src[4 * i + 3] = 0x0a000000 + f;
+    b.dst[4 * i + 2] = 0xffff;
+    b.dst[4 * i + 3] = 0xc0a80001;
+    b.srcPort[i] = 1024 + (f & 0x7fff);
+    b.dstPort[i] = 80;
+    b.wireLen[i] = b.capLen[i] = 100;
+  }
+  b.count = n;
+  return b;
+}
+
+/** Costs `nsPerPacket` per processed packet; counts packets x 1/p (Horvitz-Thompson). */
+class FakeQuery implements Query<number> {
+  readonly correction = 'horvitz-thompson' as const;
+  processed = 0;
+  estimate = 0;
+  flushes: FlushContext[] = [];
+  rates: number[] = [];
+  constructor(
+    readonly name: string,
+    readonly sampling: 'packet' | 'flow',
+    private readonly nsPerPacket: number,
+  ) {}
+  process(_b: PacketBatch, sel: Selection, ctx: BatchContext): void {
+    fakeNow += BigInt(Math.round(this.nsPerPacket * sel.length));
+    this.processed += sel.length;
+    if (ctx.rate > 0) this.estimate += sel.length / ctx.rate;
+    this.rates.push(ctx.rate);
+    if (this.sampling === 'flow') assert.ok(ctx.flowHash, 'flow queries get the flow hashes');
+  }
+  flush(ctx: FlushContext): QueryResult<number> {
+    this.flushes.push(ctx);
+    const v = this.estimate;
+    this.estimate = 0;
+    return { query: this.name, intervalStartNs: ctx.intervalStartNs, intervalEndNs: ctx.intervalEndNs, value: v, correction: this.correction, rates: { min: 1, max: 1, mean: 1 }, coverage: 1 };
+  }
+}
+
+/** Features: [packets]. Costs 10 ns per measured packet on the fake clock (overhead). */
+class FakeFeatures implements FeatureSource {
+  ended = 0;
+  private batch: PacketBatch | undefined;
+  beginBatch(b: PacketBatch): void {
+    this.batch = b;
+  }
+  measure(sel?: Selection, out = new Float64Array(1)): Float64Array {
+    const n = sel ? sel.length : this.batch!.count;
+    fakeNow += BigInt(10 * n);
+    out[0] = n;
+    return out;
+  }
+  endBatch(): void {
+    this.ended++;
+  }
+}
+
+/** Knows the cost per packet exactly after one observation. */
+class FakePredictor implements CostPredictor {
+  readonly kind = 'fake';
+  readonly selected = ['packets'];
+  observations = 0;
+  observed: number[] = [];
+  private perPacket = 0;
+  predict(f: Float64Array): number {
+    return this.perPacket * f[0]!;
+  }
+  observe(f: Float64Array, cost: number): void {
+    this.observations++;
+    this.observed.push(cost);
+    if (f[0]! > 0) this.perPacket = cost / f[0]!;
+  }
+}
+
+interface Run {
+  records: BatchRecord[];
+  engine: MonitorEngine;
+  queries: FakeQuery[];
+  predictors: FakePredictor[];
+  clock: EmulatedClock;
+}
+
+type BudgetSpec = { kind: 'none' } | { kind: 'absolute'; ns: number } | { kind: 'auto'; factor: number; batches: number } | { kind: 'share'; share: number };
+
+function makeBudget(b: BudgetSpec): Budget | undefined {
+  if (b.kind === 'absolute') return Budget.absolute(b.ns);
+  if (b.kind === 'share') return Budget.share(b.share);
+  if (b.kind === 'auto') return Budget.auto(b.factor, b.batches);
+  return undefined;
+}
+
+async function run(opts: {
+  shed: boolean;
+  budget: BudgetSpec;
+  sizes: number[];
+  methods?: ('packet' | 'flow')[];
+  gcAt?: Set<number>;
+  bufferNs?: number;
+  warmup?: number;
+}): Promise<Run> {
+  fakeNow = 0n;
+  const methods = opts.methods ?? ['packet', 'packet'];
+  const queries = methods.map((m, i) => new FakeQuery(`q${i}`, m, 100 * (i + 1)));
+  const predictors = queries.map(() => new FakePredictor());
+  const eq: EngineQuery[] = queries.map((q, i) => ({ query: q, predictor: predictors[i]!, method: q.sampling }));
+  const budget = makeBudget(opts.budget);
+  const clock = new EmulatedClock(budget, opts.bufferNs ?? 2e8);
+  let gcIndex = 0;
+  let current = -1;
+  const engine = new MonitorEngine({
+    queries: eq,
+    features: new FakeFeatures(),
+    budget,
+    controller: opts.shed && budget ? new EngineController({ queries: eq.length, budget }) : undefined,
+    cpu: clock,
+    warmupBatches: opts.warmup ?? 5,
+    keepBatches: true,
+    timer,
+    gc: {
+      begin: () => void (current = gcIndex++),
+      end: (w = { major: false, pauseNs: 0 }) => ((w.major = opts.gcAt?.has(current) ?? false), w),
+      close: () => {},
+    },
+  });
+  const b = new PacketBatch(16);
+  const records: BatchRecord[] = [];
+  let t = 1_700_000_000_000_000_000n;
+  for (const n of opts.sizes) {
+    records.push(await engine.process(makeBatch(b, t, n, Math.max(1, n >> 2))));
+    t += 100_000_000n;
+  }
+  await engine.finish(t);
+  return { records, engine, queries, predictors, clock };
+}
+
+const NORMAL = Array.from({ length: 20 }, () => 1000);
+const BURST = Array.from({ length: 15 }, () => 4000);
+
+test('shedding keeps every post-warm-up batch within budget, with no uncontrolled drops', async () => {
+  // Normal cost: 1000 pkts x (100 + 200) ns = 300 us + features; budget 500 us; the burst needs 4x that.
+  const r = await run({ shed: true, budget: { kind: 'absolute', ns: 500_000 }, sizes: [...NORMAL, ...BURST, ...NORMAL] });
+  const post = r.records.filter((x) => !x.warmup);
+  assert.ok(post.some((x) => x.rate[0]! < 1), 'the burst was shed');
+  for (const x of post) assert.ok(x.queriesNs + x.overheadNs <= 1.05 * 500_000, `batch ${x.index}: ${x.queriesNs + x.overheadNs} ns over budget`);
+  assert.equal(r.engine.state.drops, 0);
+  assert.ok(r.records.filter((x) => x.index < 20).every((x) => x.rate[0] === 1), 'no shedding before the burst');
+  const s = new SummaryAccumulator(['q0', 'q1']);
+  for (const x of r.records) s.add(x);
+  const sum = s.finish({ ...r.engine.state, budgetNs: r.engine.budgetNs, wallSeconds: 1 });
+  assert.equal(sum.withinBudgetShare, 1);
+  assert.ok(sum.queries.q0!.rate.min < 0.6);
+  // HT-corrected packet counts stay close to the truth under packet sampling.
+  const total = r.queries[0]!.flushes.length;
+  assert.equal(total, 6); // 55 batches of 100 ms = 5.5 intervals
+});
+
+test('without shedding an overload fills the buffer and the tail of batches is dropped and counted', async () => {
+  const r = await run({ shed: false, budget: { kind: 'absolute', ns: 500_000 }, sizes: [...NORMAL, ...BURST, ...NORMAL] });
+  const drops = r.records.reduce((a, x) => a + x.drops, 0);
+  assert.ok(drops > 0, 'drops happen');
+  assert.equal(drops, r.engine.state.drops);
+  for (const x of r.records) {
+    assert.equal(x.rate[0], 1, 'never sampled');
+    assert.equal(x.processed[0]! + x.drops, x.packets, 'every packet is processed or counted as dropped');
+  }
+  assert.ok(r.records.slice(0, 20).every((x) => x.drops === 0), 'no drops before the burst');
+  // 4000-packet batches cost ~4x the budget: only a part of each burst batch gets through once the buffer is full.
+  const last = r.records[34]!;
+  assert.ok(last.drops > 2000, `late burst batch dropped ${last.drops}`);
+});
+
+test('infinite CPU (no budget) never drops', async () => {
+  const r = await run({ shed: false, budget: { kind: 'none' }, sizes: [...NORMAL, ...BURST] });
+  assert.equal(r.engine.state.drops, 0);
+  assert.equal(r.engine.state.packets, 20 * 1000 + 15 * 4000);
+});
+
+test('batches flagged for a major GC stay out of the history', async () => {
+  const gcAt = new Set([3, 7, 8]);
+  const r = await run({ shed: false, budget: { kind: 'none' }, sizes: NORMAL, gcAt });
+  for (const p of r.predictors) assert.equal(p.observations, NORMAL.length - gcAt.size);
+  assert.deepEqual(r.records.filter((x) => x.gc).map((x) => x.index), [3, 7, 8]);
+  assert.equal(r.engine.state.gcBatches, 3);
+  const s = new SummaryAccumulator(['q0', 'q1']);
+  for (const x of r.records) s.add(x);
+  const sum = s.finish({ ...r.engine.state, budgetNs: r.engine.budgetNs, wallSeconds: 1 });
+  // 20 batches - 5 warm-up - 2 GC batches after warm-up = 13 scored.
+  assert.equal(sum.queries.q0!.predError.batches, 13);
+  assert.equal(sum.queries.q0!.predError.mean, 0); // the fake predictor is exact
+});
+
+test('intervals flush every second with the right bounds; flow rates only fall within an interval', async () => {
+  const sizes = [...NORMAL, 4000, 1000, 1000, 1000, 1000, ...NORMAL];
+  const r = await run({ shed: true, budget: { kind: 'absolute', ns: 500_000 }, sizes, methods: ['flow', 'packet'] });
+  const fq = r.queries[0]!;
+  assert.equal(fq.flushes.length, Math.ceil(sizes.length / 10));
+  for (let k = 1; k < fq.flushes.length - 1; k++) {
+    assert.equal(fq.flushes[k]!.intervalStartNs, fq.flushes[k - 1]!.intervalEndNs);
+    assert.equal(fq.flushes[k]!.intervalEndNs - fq.flushes[k]!.intervalStartNs, 1_000_000_000n);
+  }
+  // The burst is batch 20 = the first of interval 2: the flow query's rate stays at most that for the interval.
+  const burstRate = fq.rates[20]!;
+  assert.ok(burstRate < 1);
+  for (let i = 21; i < 30; i++) assert.ok(fq.rates[i]! <= burstRate, `batch ${i}: ${fq.rates[i]} > ${burstRate}`);
+  assert.equal(fq.flushes[2]!.finalRate, burstRate);
+  assert.equal(fq.rates[30], 1, 'released at the next interval');
+  // Packet-sampled queries go back to 1 right after the burst.
+  assert.equal(r.queries[1]!.rates[21], 1);
+});
+
+test('auto budget = factor x median warm-up cost; share budget = share of the batch period', async () => {
+  const r = await run({ shed: true, budget: { kind: 'auto', factor: 1.2, batches: 9 }, sizes: [...NORMAL, ...BURST], warmup: 5 });
+  const warmTotals = r.records.slice(0, 9).map((x) => x.queriesNs + x.overheadNs).sort((a, b) => a - b);
+  assert.equal(r.engine.budgetNs, 1.2 * warmTotals[4]!);
+  assert.ok(r.records.slice(0, 9).every((x) => x.warmup && x.rate[0] === 1), 'nothing shed while the budget is measured');
+  assert.ok(r.records.slice(20).some((x) => x.rate[0]! < 1), 'the burst is shed against the auto budget');
+  const s = await run({ shed: true, budget: { kind: 'share', share: 0.001 }, sizes: NORMAL });
+  assert.equal(s.engine.budgetNs, 100_000);
+});

@@ -1,0 +1,91 @@
+/** Test helpers: build PacketBatch objects by hand, and a few plain-JS reference computations. */
+import { PacketBatch, type Selection, selectAll } from '../../src/capture/batch.ts';
+
+export interface Pkt {
+  proto?: number;
+  /** IPv4 address as u32, or 4 words for IPv6. */
+  src: number | readonly number[];
+  dst: number | readonly number[];
+  sport?: number;
+  dport?: number;
+  len?: number;
+  offNs?: number;
+  payload?: Uint8Array;
+  linkType?: number;
+}
+
+/** A batch with the given packets (IPv4 stored IPv4-mapped, as the capture layer does). */
+export function makeBatch(pkts: readonly Pkt[], startNs = 0n, durationNs = 1e8): PacketBatch {
+  const payloadBytes = pkts.reduce((s, p) => s + (p.payload?.length ?? 0), 0);
+  const b = new PacketBatch(Math.max(1, pkts.length), Math.max(1, payloadBytes));
+  b.reset(startNs, durationNs);
+  let off = 0;
+  pkts.forEach((p, i) => {
+    const v6 = typeof p.src !== 'number';
+    b.ipVersion[i] = v6 ? 6 : 4;
+    b.proto[i] = p.proto ?? 6;
+    const sw = typeof p.src === 'number' ? [0, 0, 0xffff, p.src >>> 0] : p.src;
+    const dw = typeof p.dst === 'number' ? [0, 0, 0xffff, p.dst >>> 0] : p.dst;
+    for (let w = 0; w < 4; w++) {
+      b.src[4 * i + w] = sw[w]!;
+      b.dst[4 * i + w] = dw[w]!;
+    }
+    b.srcPort[i] = p.sport ?? 0;
+    b.dstPort[i] = p.dport ?? 0;
+    b.wireLen[i] = p.len ?? 100;
+    b.offsetNs[i] = p.offNs ?? (i * durationNs) / Math.max(1, pkts.length);
+    b.linkType[i] = p.linkType ?? 1;
+    const pl = p.payload ?? new Uint8Array(0);
+    b.bytes.set(pl, off);
+    b.dataOffset[i] = off;
+    b.payloadOffset[i] = off;
+    b.payloadLen[i] = pl.length;
+    b.capLen[i] = pl.length;
+    off += pl.length;
+  });
+  b.count = pkts.length;
+  b.byteLength = off;
+  return b;
+}
+
+export function all(batch: PacketBatch): Selection {
+  return selectAll(batch);
+}
+
+/** Plain-string 5-tuple key of packet i (tests only). */
+export function tupleKey(b: PacketBatch, i: number): string {
+  const s = Array.from(b.src.subarray(4 * i, 4 * i + 4)).join('.');
+  const d = Array.from(b.dst.subarray(4 * i, 4 * i + 4)).join('.');
+  return `${b.proto[i]}|${s}|${d}|${b.srcPort[i]}|${b.dstPort[i]}`;
+}
+
+/** Deterministic small PRNG for building test traffic (not the code under test). */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/**
+ * A synthetic interval: `flows` flows with heavy-tailed sizes (1..~200 packets), spread over `batches` batches.
+ */
+export function syntheticBatches(flows: number, batches: number, seed: number): PacketBatch[] {
+  const r = lcg(seed);
+  const per: Pkt[][] = Array.from({ length: batches }, () => []);
+  for (let f = 0; f < flows; f++) {
+    const n = Math.max(1, Math.floor(1 / (r() * 0.995 + 0.005)));
+    const proto = r() < 0.7 ? 6 : 17;
+    const src = (0x0a000000 + Math.floor(r() * 65536)) >>> 0;
+    const dst = (0xc0a80000 + Math.floor(r() * 4096)) >>> 0;
+    const sport = 1024 + Math.floor(r() * 60000);
+    const ports = [80, 443, 53, 22, 25, 123, 161, 6881, 9999, 12345];
+    const dport = ports[Math.floor(r() * ports.length)]!;
+    const len = 40 + Math.floor(r() * 1460);
+    for (let k = 0; k < n; k++) {
+      per[Math.floor(r() * batches)]!.push({ proto, src, dst, sport, dport, len: len + (k % 7) });
+    }
+  }
+  return per.map((p, j) => makeBatch(p, BigInt(j) * 100_000_000n));
+}

@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { readBatches } from '../../src/capture/index.ts';
+import {
+  ActiveFlowsQuery,
+  ApplicationQuery,
+  CounterQuery,
+  createQueries,
+  FlowsQuery,
+  HighWatermarkQuery,
+  PatternSearchQuery,
+  STANDARD_QUERY_NAMES,
+  SuperSourcesQuery,
+  TopDestinationsQuery,
+  formatAddress,
+  createTrace,
+} from '../../src/queries/index.ts';
+import type { BatchContext, FlushContext } from '../../src/queries/query.ts';
+import { FlowSampler, flowThreshold } from '../../src/shed/flow-sampler.ts';
+import { all, makeBatch, type Pkt, syntheticBatches, tupleKey } from './helpers.ts';
+
+const ctx: BatchContext = { rate: 1, intervalStartNs: 0n };
+const flush: FlushContext = { intervalStartNs: 0n, intervalEndNs: 1_000_000_000n, finalRate: 1 };
+const ip = (a: number, b: number, c: number, d: number): number => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+const latin = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+describe('counter', () => {
+  it('counts packets and bytes, scales by 1/p per batch, and reports rates and coverage', () => {
+    const q = new CounterQuery();
+    const b = makeBatch([{ src: 1, dst: 2, len: 100 }, { src: 1, dst: 2, len: 300 }, { src: 3, dst: 4, len: 50 }]);
+    q.process(b, all(b), ctx);
+    q.process(b, { idx: Uint32Array.from([1]), length: 1 }, { rate: 0.25, intervalStartNs: 0n });
+    const r = q.flush(flush);
+    assert.equal(r.value.packets, 3 + 4);
+    assert.equal(r.value.bytes, 450 + 1200);
+    assert.equal(r.value.sampledPackets, 4);
+    assert.deepEqual(r.rates, { min: 0.25, max: 1, mean: (3 * 1 + 3 * 0.25) / 6 });
+    assert.equal(r.coverage, 4 / 6);
+    assert.equal(r.correction, 'horvitz-thompson');
+    const empty = q.flush(flush);
+    assert.equal(empty.value.packets, 0);
+    assert.deepEqual(empty.rates, { min: 1, max: 1, mean: 1 });
+    assert.equal(empty.coverage, 1);
+  });
+});
+
+describe('application', () => {
+  it('classifies by destination port, then source port, per transport', () => {
+    const q = new ApplicationQuery();
+    const b = makeBatch([
+      { proto: 6, src: 1, dst: 2, sport: 40000, dport: 80, len: 10 },
+      { proto: 6, src: 2, dst: 1, sport: 443, dport: 40000, len: 20 },
+      { proto: 17, src: 1, dst: 2, sport: 40000, dport: 53, len: 30 },
+      { proto: 6, src: 1, dst: 2, sport: 40000, dport: 53, len: 40 },
+      { proto: 17, src: 1, dst: 2, sport: 6885, dport: 50000, len: 50 },
+      { proto: 6, src: 1, dst: 2, sport: 50000, dport: 50001, len: 60 },
+      { proto: 1, src: 1, dst: 2, len: 70 },
+      { proto: 17, src: 1, dst: 2, sport: 40000, dport: 123, len: 80 },
+    ]);
+    q.process(b, all(b), ctx);
+    const v = q.flush(flush).value;
+    assert.deepEqual(v['http'], { packets: 1, bytes: 10 });
+    assert.deepEqual(v['https'], { packets: 1, bytes: 20 });
+    assert.deepEqual(v['dns'], { packets: 2, bytes: 70 });
+    assert.deepEqual(v['p2p'], { packets: 1, bytes: 50 });
+    assert.deepEqual(v['other'], { packets: 1, bytes: 60 });
+    assert.deepEqual(v['non-tcp-udp'], { packets: 1, bytes: 70 });
+    assert.deepEqual(v['ntp'], { packets: 1, bytes: 80 });
+    assert.throws(() => new ApplicationQuery({ classes: [{ name: 'x', tcp: [70000] }] }), /bad port/);
+  });
+});
+
+describe('flows and active-flows', () => {
+  it('keep per-5-tuple records; the top records are the largest by bytes', () => {
+    const q = new FlowsQuery({ maxRecords: 2 });
+    const b = makeBatch([
+      { proto: 6, src: ip(10, 0, 0, 1), dst: ip(10, 0, 0, 2), sport: 1, dport: 80, len: 100 },
+      { proto: 6, src: ip(10, 0, 0, 1), dst: ip(10, 0, 0, 2), sport: 1, dport: 80, len: 100 },
+      { proto: 17, src: ip(10, 0, 0, 3), dst: ip(10, 0, 0, 4), sport: 5, dport: 53, len: 1000 },
+      { proto: 6, src: ip(10, 0, 0, 1), dst: ip(10, 0, 0, 2), sport: 2, dport: 80, len: 10 },
+    ]);
+    q.process(b, all(b), ctx);
+    const v = q.flush(flush).value;
+    assert.equal(v.records, 3);
+    assert.equal(v.recordsHeld, 3);
+    assert.equal(v.packets, 4);
+    assert.equal(v.bytes, 1210);
+    assert.equal(v.omitted, 1);
+    assert.deepEqual(v.top[0], { proto: 17, src: '10.0.0.3', dst: '10.0.0.4', srcPort: 5, dstPort: 53, packets: 1, bytes: 1000 });
+    assert.deepEqual(v.top[1], { proto: 6, src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 80, packets: 2, bytes: 200 });
+  });
+
+  it('count flows under flow sampling by re-filtering to the final threshold (rate falling mid-interval)', () => {
+    const batches = syntheticBatches(3000, 10, 1);
+    const sampler = new FlowSampler(99);
+    const flows = new FlowsQuery();
+    const active = new ActiveFlowsQuery();
+    const rates = [1, 0.8, 0.8, 0.5, 0.9, 0.3, 0.3, 0.6, 0.3, 0.3];
+    const hashOf = new Map<string, number>();
+    batches.forEach((b, j) => {
+      const { sel, rate } = sampler.sample(b, all(b), rates[j]!);
+      const c: BatchContext = { rate, intervalStartNs: 0n, flowHash: sampler.hashes };
+      flows.process(b, sel, c);
+      active.process(b, sel, c);
+      for (let i = 0; i < b.count; i++) hashOf.set(tupleKey(b, i), sampler.hashes[i]!);
+    });
+    assert.equal(sampler.finalRate, 0.3);
+    const thr = flowThreshold(0.3);
+    const expectKept = [...hashOf.values()].filter((h) => h <= thr).length;
+    const f: FlushContext = { ...flush, finalRate: sampler.finalRate };
+    const a = active.flush(f);
+    assert.equal(a.value.sampledFlows, expectKept);
+    assert.equal(a.value.flows, expectKept / 0.3);
+    assert.equal(flows.flush(f).value.records, expectKept / 0.3);
+    assert.equal(a.rates.min, 0.3);
+    assert.equal(a.rates.max, 1);
+  });
+
+  it('bound memory: past maxFlows flows are evicted and counted, and still enter the flow count', () => {
+    const pkts: Pkt[] = Array.from({ length: 5000 }, (_, i) => ({ src: i, dst: 1, sport: 1, dport: 2 }));
+    const b = makeBatch(pkts);
+    const q = new ActiveFlowsQuery({ maxFlows: 1000 });
+    const fq = new FlowsQuery({ maxFlows: 1000 });
+    q.process(b, all(b), ctx);
+    fq.process(b, all(b), ctx);
+    assert.equal(q.table.size, 1000);
+    const v = q.flush(flush).value;
+    assert.equal(v.evictions, 4000);
+    assert.equal(v.flows, 5000);
+    const fv = fq.flush(flush).value;
+    assert.equal(fv.evictions, 4000);
+    assert.equal(fv.records, 5000);
+    assert.equal(fv.recordsHeld, 1000);
+  });
+
+  it('do not scale when no flow hashes were given (packet sampling)', () => {
+    const b = makeBatch([{ src: 1, dst: 2 }, { src: 3, dst: 4 }]);
+    const q = new ActiveFlowsQuery();
+    q.process(b, all(b), { rate: 0.5, intervalStartNs: 0n });
+    assert.equal(q.flush({ ...flush, finalRate: 0.5 }).value.flows, 2);
+  });
+});
+
+describe('top-destinations and super-sources', () => {
+  it('ranks destinations by (scaled) bytes', () => {
+    const q = new TopDestinationsQuery({ k: 2 });
+    const b = makeBatch([
+      { src: 1, dst: ip(1, 1, 1, 1), len: 500 },
+      { src: 2, dst: ip(2, 2, 2, 2), len: 300 },
+      { src: 3, dst: ip(2, 2, 2, 2), len: 300 },
+      { src: 3, dst: ip(3, 3, 3, 3), len: 100 },
+      { src: 3, dst: [0x20010db8, 0, 0, 1], len: 50 },
+    ]);
+    q.process(b, all(b), { rate: 0.5, intervalStartNs: 0n });
+    const v = q.flush(flush).value;
+    assert.deepEqual(v.top, [
+      { addr: '2.2.2.2', bytes: 1200, packets: 4 },
+      { addr: '1.1.1.1', bytes: 1000, packets: 2 },
+    ]);
+    assert.equal(v.destinations, 4);
+  });
+
+  it('reports sources whose distinct-destination fan-out reaches the threshold', () => {
+    const pkts: Pkt[] = [];
+    for (let d = 0; d < 60; d++) pkts.push({ src: ip(6, 6, 6, 6), dst: 1000 + d, dport: d }, { src: ip(6, 6, 6, 6), dst: 1000 + d, dport: 1 });
+    for (let d = 0; d < 5; d++) pkts.push({ src: ip(7, 7, 7, 7), dst: 1000 + d });
+    const b = makeBatch(pkts);
+    const q = new SuperSourcesQuery({ threshold: 50, k: 5 });
+    q.process(b, all(b), ctx);
+    const v = q.flush(flush).value;
+    assert.deepEqual(v.sources, [{ addr: '6.6.6.6', fanout: 60 }]);
+    assert.equal(v.omitted, 0);
+    assert.deepEqual(v.top, [{ addr: '6.6.6.6', fanout: 60 }, { addr: '7.7.7.7', fanout: 5 }]);
+    assert.equal(v.pairs, 65);
+  });
+});
+
+describe('pattern-search', () => {
+  it('counts packets containing each pattern once, scans every payload byte, and reports coverage', () => {
+    const q = new PatternSearchQuery({ patterns: ['GET ', 'GE', 'xyz', '\xffSMB'] });
+    const b = makeBatch([
+      { src: 1, dst: 2, payload: latin('GET / HTTP/1.1 GET x') },
+      { src: 1, dst: 2, payload: latin('xxxyz') },
+      { src: 1, dst: 2, payload: latin('xy') },
+      { src: 1, dst: 2, payload: latin('zz\xffSMB') },
+      { src: 1, dst: 2, payload: latin('none') },
+    ]);
+    // Packet 2's payload "xy" is followed in the buffer by packet 3's bytes: a match must not cross packets.
+    q.process(b, { idx: Uint32Array.from([0, 1, 2, 3]), length: 4 }, { rate: 0.8, intervalStartNs: 0n });
+    const r = q.flush(flush);
+    assert.deepEqual(
+      r.value.patterns.map((p) => [p.pattern, p.packets]),
+      [['GET ', 1], ['GE', 1], ['xyz', 1], ['\\xffSMB', 1]],
+    );
+    assert.equal(r.value.matchingPackets, 3);
+    assert.equal(r.value.scannedBytes, 20 + 5 + 2 + 6);
+    assert.equal(r.coverage, 0.8);
+    assert.equal(r.correction, 'coverage');
+  });
+});
+
+describe('high-watermark', () => {
+  it('finds the busiest 10 ms slot and scales it by 1/p', () => {
+    const q = new HighWatermarkQuery();
+    const b = makeBatch(
+      [
+        { src: 1, dst: 2, len: 1000, offNs: 1e6 },
+        { src: 1, dst: 2, len: 1000, offNs: 25e6 },
+        { src: 1, dst: 2, len: 500, offNs: 29e6 },
+        { src: 1, dst: 2, len: 100, offNs: 95e6 },
+      ],
+      100_000_000n,
+    );
+    q.process(b, all(b), { rate: 0.5, intervalStartNs: 0n });
+    const v = q.flush({ intervalStartNs: 0n, intervalEndNs: 1_000_000_000n, finalRate: 1 }).value;
+    // Slot 12 (120..130 ms) holds 1500 B x 2 = 3000 B in 10 ms = 2.4 Mbit/s.
+    assert.equal(v.peakSlotOffsetNs, 120e6);
+    assert.equal(v.peakBps, 3000 * 8 * 100);
+    assert.equal(v.peakSlotPackets, 2);
+    assert.equal(v.meanBps, 2600 * 2 * 8);
+  });
+});
+
+describe('trace and registry', () => {
+  it('trace writes the kept packets to a pcap that reads back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadcast-trace-'));
+    try {
+      const path = join(dir, 'out.pcap');
+      const q = await createTrace({ path });
+      const b = makeBatch(
+        [
+          { src: 1, dst: 2, payload: latin('abcdefghijklmnopqrstuvwxyz0123456789'), len: 60 },
+          { src: 1, dst: 2, payload: latin('0123456789abcdefghijklmnopqrstuvwxyz'), len: 60, linkType: 113 },
+        ],
+        1_600_000_000_000_000_000n,
+      );
+      q.process(b, all(b), ctx);
+      const r = q.flush(flush);
+      await q.close();
+      assert.equal(r.value.packets, 1);
+      assert.equal(r.value.skippedLinkType, 1);
+      let n = 0;
+      for await (const rb of readBatches(path)) {
+        for (let i = 0; i < rb.count; i++) {
+          assert.deepEqual(rb.packetBytes(i), b.packetBytes(0));
+          assert.equal(rb.timestampNs(i), b.timestampNs(0));
+          assert.equal(rb.wireLen[i], 60);
+          n++;
+        }
+      }
+      assert.equal(n, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('createQueries builds every standard query by name and rejects bad lists', async () => {
+    const qs = await createQueries('all');
+    assert.deepEqual(qs.map((q) => q.name), STANDARD_QUERY_NAMES.filter((n) => n !== 'trace'));
+    for (const q of qs) assert.ok(['packet', 'flow'].includes(q.sampling));
+    await assert.rejects(createQueries(['counter', 'nope']), /unknown query 'nope'/);
+    await assert.rejects(createQueries(['counter', 'counter']), /twice/);
+    await assert.rejects(createQueries(['trace']), /needs an output file/);
+  });
+
+  it('formats IPv4-mapped and IPv6 addresses', () => {
+    assert.equal(formatAddress([0, 0, 0xffff, ip(192, 168, 1, 2)], 0), '192.168.1.2');
+    assert.equal(formatAddress([0x20010db8, 0, 0, 1], 0), '2001:db8::1');
+    assert.equal(formatAddress([0xfe800000, 0, 0x02112233, 0x44556677], 0), 'fe80::211:2233:4455:6677');
+  });
+});
