@@ -14,6 +14,9 @@ import { internetChecksum, ipv4L4Checksum } from './checksum.ts';
 /** pcap LINKTYPE_* values the injector can write. */
 export const LinkType = {
   ETHERNET: 1,
+  /** DLT_RAW as some BSDs write it in pcap files (raw IP, like 101). */
+  RAW_12: 12,
+  RAW_14: 14,
   RAW: 101,
   LINUX_SLL: 113,
   IPV4: 228,
@@ -85,6 +88,8 @@ export function linkHeaderLength(linkType: number): number {
   switch (linkType) {
     case LinkType.ETHERNET:
       return 14;
+    case LinkType.RAW_12:
+    case LinkType.RAW_14:
     case LinkType.RAW:
     case LinkType.IPV4:
       return 0;
@@ -96,7 +101,7 @@ export function linkHeaderLength(linkType: number): number {
       throw new UserError(
         'anomaly.unsupported-link-type',
         `cannot inject into a trace with link type ${linkType}`,
-        'Supported background link types: Ethernet (1), raw IP (101, 228), Linux cooked SLL (113) and SLL2 (276).',
+        'Supported background link types: Ethernet (1), raw IP (12, 14, 101, 228), Linux cooked SLL (113) and SLL2 (276).',
       );
   }
 }
@@ -120,6 +125,8 @@ function writeLinkHeader(buf: Uint8Array, linkType: number, ethertype: number): 
       buf[12] = ethertype >>> 8;
       buf[13] = ethertype & 0xff;
       return 14;
+    case LinkType.RAW_12:
+    case LinkType.RAW_14:
     case LinkType.RAW:
     case LinkType.IPV4:
       return 0;
@@ -251,6 +258,8 @@ export function networkOffset(frame: Uint8Array, linkType: number, out: Uint16Ar
       off += 2;
       break;
     }
+    case LinkType.RAW_12:
+    case LinkType.RAW_14:
     case LinkType.RAW:
     case LinkType.IPV4: {
       if (frame.length < 1) return -1;

@@ -123,8 +123,13 @@ function validate(o: InjectOptions): void {
     if ((o.loop || o.fit) && o.forNs === undefined) bad('anomaly.need-for', '--loop and --fit need --for (the length of the window to fill)');
     if (o.speed !== undefined && !(o.speed > 0 && Number.isFinite(o.speed))) bad('anomaly.bad-speed', `--speed must be a positive number (got ${o.speed})`);
     if (o.speed !== undefined && o.fit) bad('anomaly.speed-and-fit', 'give either --speed or --fit, not both');
+    const synthOnly = { target: '--target', port: '--port', proto: '--proto', onOffNs: '--on-off', model: '--model', maxInfected: '--max-infected' } as const;
+    for (const [k, flag] of Object.entries(synthOnly)) {
+      if (o[k as keyof typeof synthOnly] !== undefined) bad('anomaly.flag-with-pcap', `${flag} does not apply to --attack-pcap (it applies to --kind)`);
+    }
     return;
   }
+  if (o.speed !== undefined || o.loop || o.fit) bad('anomaly.replay-flag', '--speed, --loop and --fit apply to --attack-pcap only');
   if (o.kind === undefined) bad('anomaly.no-kind', 'no anomaly given', `Use --kind ${ANOMALY_KINDS.join('|')} or --attack-pcap FILE.`);
   if (!ANOMALY_KINDS.includes(o.kind)) bad('anomaly.bad-kind', `unknown anomaly kind '${o.kind}'`, `Use one of: ${ANOMALY_KINDS.join(', ')}.`);
   if (o.forNs === undefined) bad('anomaly.need-for', `--for is required for --kind ${o.kind}`, 'e.g. --for 20s');
@@ -168,7 +173,6 @@ export async function injectAnomaly(input: string, out: string, opts: InjectOpti
   }
   const baseNs = batch.timestampNs(0);
   const linkType = batch.linkType[0]!;
-  linkHeaderLength(linkType); // throws a UserError for link types the injector cannot write
 
   const report: InjectReport = {
     input,
@@ -203,53 +207,60 @@ export async function injectAnomaly(input: string, out: string, opts: InjectOpti
     lastInjectedS: null,
   };
 
-  let source: InjectionSource;
+  let source!: InjectionSource;
   let tmp: string | undefined;
   let available = 0;
   const endNs = opts.forNs === undefined ? Infinity : opts.atNs + opts.forNs;
-  if (opts.attackPcap !== undefined) {
-    await stat(opts.attackPcap).catch(() => bad('anomaly.no-attack-file', `attack capture '${opts.attackPcap}' does not exist`));
-    const span = await captureSpan(opts.attackPcap);
-    const spanNs = Number(span.last - span.first);
-    const gapNs = span.packets > 1 ? spanNs / (span.packets - 1) : 1000;
-    let speed = opts.speed ?? 1;
-    if (opts.fit && opts.forNs !== undefined) speed = spanNs > 0 ? spanNs / opts.forNs : 1;
-    const periodNs = (spanNs + Math.max(gapNs, 1)) / speed;
-    const loops = opts.loop && opts.forNs !== undefined ? Math.min(65535, Math.max(1, Math.ceil(opts.forNs / periodNs))) : 1;
-    tmp = join(tmpdir(), `loadcast-attack-${process.pid}-${randomBytes(6).toString('hex')}.pcap`);
-    await retimeTrace(opts.attackPcap, tmp, { speed, startNs: baseNs + BigInt(Math.round(opts.atNs)), loop: loops, seed: retimeSeed });
-    available = span.packets * loops;
-    report.speed = speed;
-    report.loops = loops;
-    source = new CaptureSource(tmp, baseNs, endNs, linkType);
-  } else {
-    const kind = opts.kind!;
-    const onOffNs = opts.onOffNs ?? (kind === 'ddos' ? DDOS_ON_OFF_NS : 0);
-    const arrivals = new ArrivalProcess(
-      {
-        startNs: opts.atNs,
-        endNs,
-        rate: opts.rate!,
-        onOffNs,
-        model: opts.model,
-        burstLength: kind === 'bigpackets' ? BIG_BURST_LENGTH : 1,
-        burstGapNs: kind === 'bigpackets' ? BIG_BURST_GAP_NS : 0,
-      },
-      arrivalRng,
-    );
-    const gen = makeKindGenerator(kind, headerRng, {
-      target: opts.target,
-      port: opts.port,
-      proto: opts.proto,
-      forNs: opts.forNs!,
-      maxInfected: opts.maxInfected,
-    });
-    report.onOffNs = onOffNs;
-    report.model = opts.model ?? 'poisson';
-    report.target = kind === 'worm' ? null : kind === 'bigpackets' && opts.target === undefined ? null : (opts.target ?? DEFAULT_TARGET);
-    report.port = opts.port ?? ({ ddos: 80, synflood: 80, worm: opts.proto === 'udp' ? 1434 : 445, bigpackets: 443 } as const)[kind];
-    report.proto = kind === 'ddos' ? (opts.proto ?? 'udp') : kind === 'worm' ? (opts.proto ?? 'tcp') : 'tcp';
-    source = new SyntheticSource(arrivals, gen, linkType, opts.atNs, headerRng);
+  try {
+    linkHeaderLength(linkType); // throws a UserError for link types the injector cannot write
+    if (opts.attackPcap !== undefined) {
+      await stat(opts.attackPcap).catch(() => bad('anomaly.no-attack-file', `attack capture '${opts.attackPcap}' does not exist`));
+      const span = await captureSpan(opts.attackPcap);
+      const spanNs = Number(span.last - span.first);
+      const gapNs = span.packets > 1 ? spanNs / (span.packets - 1) : 1000;
+      let speed = opts.speed ?? 1;
+      if (opts.fit && opts.forNs !== undefined) speed = spanNs > 0 ? spanNs / opts.forNs : 1;
+      const periodNs = (spanNs + Math.max(gapNs, 1)) / speed;
+      const loops = opts.loop && opts.forNs !== undefined ? Math.min(65535, Math.max(1, Math.ceil(opts.forNs / periodNs))) : 1;
+      tmp = join(tmpdir(), `loadcast-attack-${process.pid}-${randomBytes(6).toString('hex')}.pcap`);
+      await retimeTrace(opts.attackPcap, tmp, { speed, startNs: baseNs + BigInt(Math.round(opts.atNs)), loop: loops, seed: retimeSeed });
+      available = span.packets * loops;
+      report.speed = speed;
+      report.loops = loops;
+      source = new CaptureSource(tmp, baseNs, endNs, linkType);
+    } else {
+      const kind = opts.kind!;
+      const onOffNs = opts.onOffNs ?? (kind === 'ddos' ? DDOS_ON_OFF_NS : 0);
+      const arrivals = new ArrivalProcess(
+        {
+          startNs: opts.atNs,
+          endNs,
+          rate: opts.rate!,
+          onOffNs,
+          model: opts.model,
+          burstLength: kind === 'bigpackets' ? BIG_BURST_LENGTH : 1,
+          burstGapNs: kind === 'bigpackets' ? BIG_BURST_GAP_NS : 0,
+        },
+        arrivalRng,
+      );
+      const gen = makeKindGenerator(kind, headerRng, {
+        target: opts.target,
+        port: opts.port,
+        proto: opts.proto,
+        forNs: opts.forNs!,
+        maxInfected: opts.maxInfected,
+      });
+      report.onOffNs = onOffNs;
+      report.model = opts.model ?? 'poisson';
+      report.target = kind === 'worm' ? null : kind === 'bigpackets' && opts.target === undefined ? null : (opts.target ?? DEFAULT_TARGET);
+      report.port = opts.port ?? ({ ddos: 80, synflood: 80, worm: opts.proto === 'udp' ? 1434 : 445, bigpackets: 443 } as const)[kind];
+      report.proto = kind === 'ddos' ? (opts.proto ?? 'udp') : kind === 'worm' ? (opts.proto ?? 'tcp') : 'tcp';
+      source = new SyntheticSource(arrivals, gen, linkType, opts.atNs, headerRng);
+    }
+  } catch (e) {
+    await bgIt.return?.();
+    if (tmp) await rm(tmp, { force: true });
+    throw e;
   }
 
   let w: PcapWriter | undefined;

@@ -18,6 +18,8 @@ export class PcapParser implements RecordParser {
   /** Largest caplen accepted as plausible. */
   private readonly capBound: number;
   private readonly fracScale: number;
+  private viewOf: Uint8Array = new Uint8Array(0);
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(header: Uint8Array, private readonly file: string) {
     const le = header[0] === 0xd4 || header[0] === 0x4d;
@@ -35,18 +37,16 @@ export class PcapParser implements RecordParser {
 
   parse(buf: Uint8Array, pos: number, end: number, base: number, rec: TraceRecord): number {
     if (end - pos < REC_HDR) return 0;
-    let sec: number, frac: number, capLen: number, wireLen: number;
-    if (this.littleEndian) {
-      sec = (buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24)) >>> 0;
-      frac = (buf[pos + 4]! | (buf[pos + 5]! << 8) | (buf[pos + 6]! << 16) | (buf[pos + 7]! << 24)) >>> 0;
-      capLen = (buf[pos + 8]! | (buf[pos + 9]! << 8) | (buf[pos + 10]! << 16) | (buf[pos + 11]! << 24)) >>> 0;
-      wireLen = (buf[pos + 12]! | (buf[pos + 13]! << 8) | (buf[pos + 14]! << 16) | (buf[pos + 15]! << 24)) >>> 0;
-    } else {
-      sec = ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
-      frac = ((buf[pos + 4]! << 24) | (buf[pos + 5]! << 16) | (buf[pos + 6]! << 8) | buf[pos + 7]!) >>> 0;
-      capLen = ((buf[pos + 8]! << 24) | (buf[pos + 9]! << 16) | (buf[pos + 10]! << 8) | buf[pos + 11]!) >>> 0;
-      wireLen = ((buf[pos + 12]! << 24) | (buf[pos + 13]! << 16) | (buf[pos + 14]! << 8) | buf[pos + 15]!) >>> 0;
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
+    const v = this.view;
+    const le = this.littleEndian;
+    const sec = v.getUint32(pos, le);
+    const frac = v.getUint32(pos + 4, le);
+    const capLen = v.getUint32(pos + 8, le);
+    const wireLen = v.getUint32(pos + 12, le);
     if (capLen > this.capBound || capLen > wireLen) {
       throw new CaptureError(
         'capture.corrupt-record',

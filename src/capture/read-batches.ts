@@ -40,6 +40,9 @@ export const DEFAULT_BIN_NS = 1e8;
 export const DEFAULT_MAX_GAP_NS = 60e9;
 /** Offsets are rebased once a run's bin start passes this many ns from its base second (keeps them exact). */
 const REBASE_NS = 2 ** 50;
+/** A single batch larger than this is refused (memory must not grow with the file size). */
+const MAX_BATCH_PACKETS = 1 << 24;
+const MAX_BATCH_BYTES = 1 << 30;
 
 /** Streams the batches of a trace; the yielded batch is reused and valid until the next iteration. */
 export function readBatches(path: string, opts: BatchOptions = {}): BatchStream {
@@ -72,6 +75,7 @@ export class BatchStream implements AsyncIterable<PacketBatch> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<PacketBatch> {
     let r: TraceReader | undefined;
+    this.stats = emptyStats(this.path); // each iteration reads the file afresh
     try {
       r = await TraceReader.open(this.path, this.opts);
       this.reader = r;
@@ -101,9 +105,9 @@ export class BatchStream implements AsyncIterable<PacketBatch> {
 
     let ended = false;
     let fromBuf = r.buf;
-    let fromView = new DataView(fromBuf.buffer, fromBuf.byteOffset, fromBuf.byteLength);
+    let fromView: DataView = new DataView(fromBuf.buffer, fromBuf.byteOffset, fromBuf.byteLength);
     let toBuf = batch.bytes;
-    let toView = new DataView(toBuf.buffer, toBuf.byteOffset, toBuf.byteLength);
+    let toView: DataView = new DataView(toBuf.buffer, toBuf.byteOffset, toBuf.byteLength);
     for (;;) {
       while (r.next()) {
         let rel = (rec.tsSec - baseSec) * 1e9 + rec.tsFrac;
@@ -148,7 +152,17 @@ export class BatchStream implements AsyncIterable<PacketBatch> {
         const i = batch.count;
         const cap = rec.capLen;
         const o = batch.byteLength;
-        if (i >= batch.capacity || o + cap > batch.bytes.length) batch.ensureCapacity(i + 1, o + cap);
+        if (i >= batch.capacity || o + cap > batch.bytes.length) {
+          if (i >= MAX_BATCH_PACKETS || o + cap > MAX_BATCH_BYTES) {
+            throw new CaptureError(
+              'capture.batch-too-large',
+              `one ${binNs / 1e6} ms batch would hold more than ${MAX_BATCH_PACKETS} packets or ${MAX_BATCH_BYTES} bytes ` +
+                '(timestamps frozen or far out of order?)',
+              { file: this.path, offset: r.src.offset, hint: 'Use a smaller --batch width, or retime the trace first.' },
+            );
+          }
+          batch.ensureCapacity(i + 1, o + cap);
+        }
         const dOff = rec.dataOff;
         if (cap <= 256) {
           // Small packets: 4 bytes at a time through DataViews (unaligned access is fine) beats subarray + set.

@@ -18,7 +18,7 @@ interface InjectFlags {
   target?: string;
   port?: string;
   proto?: string;
-  model: string;
+  model?: string;
   maxInfected?: string;
   speed?: string;
   loop?: boolean;
@@ -41,38 +41,52 @@ function parseRate(text: string): number {
   return v;
 }
 
-const DESCRIPTION = `Writes a copy of a background trace with an anomaly merged in, in time order (streaming: the
-background is never loaded whole; anomaly packets are generated as the merge advances). The output is a
-nanosecond pcap in the background's link type (Ethernet, raw IP, Linux SLL/SLL2), gzip if it ends in .gz.
-Every injected packet is a valid IPv4 TCP/UDP frame with correct IPv4, TCP and UDP checksums.
+const DESCRIPTION =
+  'Write a copy of a background trace with a synthetic anomaly (DDoS, SYN flood, worm scan, large-packet ' +
+  'bursts) or a real attack capture merged in, in time order (streaming).';
+
+const DETAILS = `
+Output: nanosecond pcap in the background's link type (Ethernet, raw IP, Linux
+SLL/SLL2), gzip if the name ends in .gz. Injected packets are valid IPv4 TCP or
+UDP frames with correct IPv4, TCP and UDP checksums. The background is never
+loaded whole; anomaly packets are generated as the merge advances.
 
 Kinds (seed 004, section VI):
-  ddos        spoofed random source IPs and ports to one target:port; UDP (18-byte payload, 60-byte
-              frames) or --proto tcp for SYNs; idle every other second by default (--on-off 1s)
-  synflood    TCP SYN with spoofed random sources to one target:port for the whole duration
-  worm        random-scanning worm: fixed destination port (TCP SYN 445, or --proto udp: Slammer-like 404-byte
-              UDP to 1434), random destinations, sources from an infected set growing logistically from 1 to
-              --max-infected hosts over --for (newly infected hosts are earlier scan targets)
-  bigpackets  1500-byte IP packets (1514-byte frames, full random payload) on 4 TCP flows between a few hosts,
-              in bursts of 16 back-to-back packets at 1 Gbit/s
+  ddos        spoofed random source IPs and ports to one target:port; UDP with
+              an 18-byte payload (60-byte frames), or --proto tcp for SYNs;
+              idle every other second by default (--on-off 1s)
+  synflood    TCP SYNs from spoofed random sources to one target:port for the
+              whole duration
+  worm        random-scanning worm: fixed destination port (TCP SYN to 445, or
+              --proto udp: Slammer-like 404-byte datagrams to 1434), random
+              destinations; sources from an infected set that grows logistically
+              from 1 to --max-infected hosts over --for (newly infected hosts
+              are earlier scan targets)
+  bigpackets  1500-byte IP packets (1514-byte frames, random payload) on 4 TCP
+              flows between a few hosts, in bursts of 16 back-to-back packets
+              at 1 Gbit/s
 
-Timing: packets arrive as a seeded Poisson process at --rate packets/s while on, within [--at, --at + --for)
-measured from the background's first packet. With --on-off P the source is on for P, off for P, ... (no packet
-while off), so the mean rate is half of --rate. The same --seed gives byte-identical output.
+Timing: a seeded Poisson process at --rate packets/s while on, within
+[--at, --at + --for), measured from the background's first packet. With
+--on-off P the source is on for P, off for P, ... (no packet while off), so the
+mean rate is half of --rate. The same --seed gives byte-identical output.
 
---attack-pcap merges a real capture instead: it is retimed so its first packet falls at --at (--speed, or --fit
-to stretch one replay over --for), repeated back to back with --loop (each repetition with remapped host
-addresses, so its flows are new), cut at --at + --for, and converted to the background's link type.
+--attack-pcap merges a real capture instead: retimed so that its first packet
+falls at --at (--speed, or --fit to stretch one replay over --for), repeated
+back to back with --loop (each repetition with remapped host addresses, so its
+flows are new), cut at --at + --for, converted to the background's link type.
 
 Examples:
   loadcast trace inject bg.pcap --out ddos.pcap --kind ddos --at 10s --for 60s --rate 20k
-  loadcast trace inject bg.pcap --out syn.pcap --kind synflood --at 30s --for 20s --rate 50k --target 10.0.0.5
+  loadcast trace inject bg.pcap --out syn.pcap --kind synflood --at 30s --for 20s \\
+      --rate 50k --target 10.0.0.5
   loadcast trace inject bg.pcap --out real.pcap --attack-pcap attack.pcap --at 10s --for 20s --loop`;
 
 export function registerTraceInject(trace: Command): void {
   trace
     .command('inject')
     .description(DESCRIPTION)
+    .addHelpText('after', DETAILS)
     .argument('<in>', 'background trace (pcap, pcapng, optionally gzip)')
     .requiredOption('--out <file>', 'output trace (classic pcap, nanosecond timestamps; .gz = gzip)')
     .option('--kind <kind>', `synthetic anomaly: ${ANOMALY_KINDS.join(' | ')}`)
@@ -82,11 +96,11 @@ export function registerTraceInject(trace: Command): void {
     .option('--rate <pps>', 'packets per second while on (e.g. 20000, 20k)')
     .option('--on-off <duration>', 'alternate on and off periods of this length (default 1s for ddos, 0 = always on)')
     .option('--seed <n>', 'seed of every random choice', '1')
-    .option('--target <ip>', 'target IPv4 address for ddos/synflood (and bigpackets destination)', undefined)
+    .option('--target <ip>', 'target IPv4 address for ddos/synflood (default 198.51.100.10) and bigpackets destination')
     .option('--port <n>', 'destination port (default: ddos 80, synflood 80, worm 445 or 1434, bigpackets 443)')
     .option('--proto <tcp|udp>', 'transport of ddos (default udp) and worm (default tcp)')
-    .option('--model <poisson|constant>', 'arrival process: Poisson or evenly spaced', 'poisson')
-    .option('--max-infected <n>', 'worm: final size of the infected set', '1024')
+    .option('--model <poisson|constant>', 'arrival process: Poisson (default) or evenly spaced')
+    .option('--max-infected <n>', 'worm: final size of the infected set (default 1024)')
     .option('--speed <x>', 'attack capture replay speed (> 1 compresses time)')
     .option('--loop', 'repeat the attack capture back to back until --for is filled')
     .option('--fit', 'choose the speed so that one replay of the attack capture lasts --for')
@@ -98,7 +112,7 @@ export function registerTraceInject(trace: Command): void {
       if (o.proto !== undefined && o.proto !== 'tcp' && o.proto !== 'udp') {
         throw new UserError('cli.bad-proto', `--proto: '${o.proto}' must be tcp or udp`);
       }
-      if (o.model !== 'poisson' && o.model !== 'constant') {
+      if (o.model !== undefined && o.model !== 'poisson' && o.model !== 'constant') {
         throw new UserError('cli.bad-model', `--model: '${o.model}' must be poisson or constant`);
       }
       let size = 1;
@@ -119,8 +133,8 @@ export function registerTraceInject(trace: Command): void {
         target: o.target,
         port: o.port === undefined ? undefined : parseNumber(o.port, '--port', { min: 1, max: 65535, integer: true }),
         proto: o.proto as 'tcp' | 'udp' | undefined,
-        model: o.model as 'poisson' | 'constant',
-        maxInfected: parseNumber(o.maxInfected ?? '1024', '--max-infected', { min: 1, max: 1 << 24, integer: true }),
+        model: o.model as 'poisson' | 'constant' | undefined,
+        maxInfected: o.maxInfected === undefined ? undefined : parseNumber(o.maxInfected, '--max-infected', { min: 1, max: 1 << 24, integer: true }),
         speed: o.speed === undefined ? undefined : parseNumber(o.speed, '--speed', { min: 1e-9 }),
         loop: o.loop,
         fit: o.fit,

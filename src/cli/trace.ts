@@ -5,6 +5,7 @@ import { mergeTraces, readBatches, retimeTrace, traceInfo, type CaptureWarning, 
 import { UserError } from '../errors.ts';
 import { formatTable, printJson, progress } from './output.ts';
 import { parseDurationNs, parseNumber } from './units.ts';
+import { registerTraceInject } from './trace-inject.ts';
 
 function warnPrinter(json: boolean | undefined): (w: CaptureWarning) => void {
   return (w) => {
@@ -23,9 +24,10 @@ export function registerTrace(program: Command): void {
 
   trace
     .command('info')
+    .summary('describe traces: format, link types, packets, bytes, times, protocols, IPs, flows')
     .description(
-      'Report per file: format, link types, snaplen, packets, wire and captured bytes, first/last timestamp,\n' +
-        'duration, packets per protocol, distinct IPs, distinct 5-tuple flows (one-way and both-ways; ports 0 for\n' +
+      'Report per file: format, link types, snaplen, packets, wire and captured bytes, first/last timestamp, ' +
+        'duration, packets per protocol, distinct IPs, distinct 5-tuple flows (one-way and both-ways; ports 0 for ' +
         'non-TCP/UDP/SCTP and non-first fragments), reordered packets and truncated/corrupt records.',
     )
     .argument('<file...>', 'trace files')
@@ -43,6 +45,7 @@ export function registerTrace(program: Command): void {
 
   trace
     .command('scan')
+    .summary('read + decode + batch a trace and report the speed (Mpps)')
     .description('Read, decode and batch a trace without analysis; reports packets, batches, time and Mpps.')
     .argument('<file>', 'trace file')
     .option('--batch <duration>', 'batch (time bin) width, e.g. 100ms', '100ms')
@@ -96,6 +99,7 @@ export function registerTrace(program: Command): void {
 
   trace
     .command('merge')
+    .summary('merge traces in time order into one pcap')
     .description('Merge traces in time order (like mergecap) into one classic pcap; inputs must share a link type.')
     .argument('<file...>', 'input traces')
     .requiredOption('--out <file>', 'output pcap (gzip-compressed if it ends in .gz)')
@@ -109,11 +113,12 @@ export function registerTrace(program: Command): void {
 
   trace
     .command('retime')
+    .summary('speed up / slow down, move and loop a trace (looped copies get new addresses)')
     .description(
-      'Rewrite timestamps: --speed X plays X times faster, --start moves the first packet, --loop N repeats the\n' +
-        'trace N times back to back; repetition r >= 1 maps IPv4/IPv6 addresses through a seeded per-repetition\n' +
-        'XOR on the host part (low 16 bits of IPv4, low 32 of IPv6), so repeated flows are new flows; IPv4 header and\n' +
-        'TCP/UDP/ICMPv6 checksums are updated incrementally.',
+      'Rewrite timestamps: --speed X plays X times faster, --start moves the first packet, --loop N repeats the ' +
+        'trace N times back to back; repetition r >= 1 maps IPv4/IPv6 addresses through a seeded per-repetition ' +
+        'XOR on the host part (low 16 bits of IPv4, low 32 of IPv6), so repeated flows are new flows; the IPv4 ' +
+        'header and TCP/UDP/ICMPv6 checksums are updated incrementally (RFC 1624).',
     )
     .argument('<in>', 'input trace')
     .requiredOption('--out <file>', 'output pcap (nanosecond timestamps; gzip-compressed if it ends in .gz)')
@@ -134,6 +139,9 @@ export function registerTrace(program: Command): void {
       if (o.json) printJson({ out: o.out, ...r });
       else process.stdout.write(`wrote ${r.packets} packets to ${o.out}\n`);
     });
+
+  // `trace inject` lives in its own file (owned by the anomaly-injection work).
+  registerTraceInject(trace);
 }
 
 function parseStart(text: string): bigint {

@@ -37,6 +37,12 @@ export interface SheddingExperimentOptions {
   readonly rate?: number;
   /** Background seconds (default 60; 30 with quick). */
   readonly seconds?: number;
+  /** Attack start and lengths in seconds (defaults 20, 30, 20; quick 10, 15, 10). */
+  readonly attackAtS?: number;
+  readonly ddosForS?: number;
+  readonly synForS?: number;
+  /** Batches of predictor learning before scoring and shedding (default 60, CoMo's NUM_OBS). */
+  readonly warmupBatches?: number;
   /** Budget = factor x median pre-attack cost (default 1.2). */
   readonly budgetFactor?: number;
   readonly bufferNs?: number;
@@ -125,13 +131,14 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
     outDir: o.outDir,
     rate: o.rate,
     seconds: o.seconds ?? (quick ? 30 : 60),
-    attackAtS: quick ? 10 : 20,
-    ddosForS: quick ? 15 : 30,
-    synForS: quick ? 10 : 20,
+    attackAtS: o.attackAtS ?? (quick ? 10 : 20),
+    ddosForS: o.ddosForS ?? (quick ? 15 : 30),
+    synForS: o.synForS ?? (quick ? 10 : 20),
     seed,
   });
   const t0 = (await traceInfo(inputs.background)).firstNs ?? 0n;
-  const common: Partial<MonitorOptions> = { seed, keepBatches: true, warmupBatches: 60, costClock: 'cpu' };
+  const warmupBatches = o.warmupBatches ?? 60;
+  const common: Partial<MonitorOptions> = { seed, keepBatches: true, warmupBatches, costClock: 'cpu' };
 
   step('Fig. 3: EWMA vs SLR vs MLR on the flows query under the on/off DDoS');
   const fig3 = await runMonitor(inputs.ddos, {
@@ -190,7 +197,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
       budgetFactor: o.budgetFactor ?? 1.2,
       bufferMs: (o.bufferNs ?? 2e8) / 1e6,
       costClock: 'cpu',
-      warmupBatches: 60,
+      warmupBatches,
       node: process.version,
       nodeOptions: process.env.NODE_OPTIONS ?? '',
     },

@@ -41,6 +41,8 @@ export interface FeatureCheckOptions {
   intervalNs?: number;
   seed?: number;
   skipCorrupt?: boolean;
+  /** See FeatureExtractorOptions.sparseLimit (0 = bitmaps only). */
+  sparseLimit?: number;
   /** Called after each batch with the bytes read so far (for progress bars). */
   onProgress?: (bytesRead: number) => void;
 }
@@ -58,8 +60,8 @@ export class FeatureComparison {
   packets = 0;
   saturated = 0;
 
-  constructor(readonly intervalNs = 1e9, seed = 1) {
-    this.est = new FeatureExtractor({ intervalNs, seed });
+  constructor(readonly intervalNs = 1e9, seed = 1, sparseLimit?: number) {
+    this.est = new FeatureExtractor({ intervalNs, seed, sparseLimit });
     this.ref = new FeatureExtractor({ intervalNs, exact: true });
   }
 
@@ -129,7 +131,7 @@ function summarize(errs: number[]): FamilyError {
 
 /** Runs the check on a trace file. */
 export async function checkFeatures(path: string, opts: FeatureCheckOptions = {}): Promise<FeatureCheckReport> {
-  const cmp = new FeatureComparison(opts.intervalNs ?? 1e9, opts.seed ?? 1);
+  const cmp = new FeatureComparison(opts.intervalNs ?? 1e9, opts.seed ?? 1, opts.sparseLimit);
   const stream = readBatches(path, { binNs: opts.binNs, skipCorrupt: opts.skipCorrupt });
   for await (const b of stream) {
     cmp.add(b);

@@ -10,7 +10,7 @@ import { UserError } from '../errors.ts';
 import type { DistinctEngine } from './engine.ts';
 import { ExactEngine } from './exact-engine.ts';
 import { AGG_BASE, AGGREGATE_COUNT, F_BYTES, F_NEW_INTERVAL, F_PACKETS, FEATURE_COUNT } from './names.ts';
-import { SketchEngine } from './sketch-engine.ts';
+import { FEATURE_MRB, SketchEngine, SPARSE_LIMIT } from './sketch-engine.ts';
 
 export interface FeatureExtractorOptions {
   /** Measurement interval in ns (default 1e9 = 1 s). */
@@ -19,6 +19,11 @@ export interface FeatureExtractorOptions {
   exact?: boolean;
   /** Seed of the hash tables (default 1). */
   seed?: number;
+  /**
+   * Interval keys per aggregate counted exactly before switching to bitmaps (default SPARSE_LIMIT = 65,536;
+   * 0 = bitmaps only, used to test the bitmap path on small traces).
+   */
+  sparseLimit?: number;
 }
 
 export class FeatureExtractor {
@@ -41,7 +46,7 @@ export class FeatureExtractor {
     this.intervalNs = intervalNs;
     this.intervalBig = BigInt(intervalNs);
     this.exact = opts.exact ?? false;
-    this.engine = this.exact ? new ExactEngine() : new SketchEngine(opts.seed ?? 1);
+    this.engine = this.exact ? new ExactEngine() : new SketchEngine(opts.seed ?? 1, FEATURE_MRB, opts.sparseLimit ?? SPARSE_LIMIT);
   }
 
   /** Number of saturated estimates in the last measure() (0 normally; always 0 when exact). */

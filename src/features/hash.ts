@@ -14,6 +14,9 @@ import type { PacketBatch } from '../capture/batch.ts';
 import { Rng } from '../random.ts';
 import { Agg } from './names.ts';
 
+// The hot loop below writes aggregate i at literal offset i (imported constants can compile to getters).
+if (Agg.SRC_DST_NET !== 12 || Agg.FIVE_TUPLE !== 9 || Agg.SRC_NET !== 10) throw new Error('aggregate order changed: update hashPacket');
+
 /** murmur3 fmix32 finaliser: a bijection on u32 with full avalanche. */
 export function mix32(h: number): number {
   h ^= h >>> 16;
@@ -78,19 +81,19 @@ export class AggregateHasher {
     const hsp = t[(T_SPORT << 8) | (sp & 255)]! ^ t[((T_SPORT + 1) << 8) | (sp >>> 8)]!;
     const hdp = t[(T_DPORT << 8) | (dp & 255)]! ^ t[((T_DPORT + 1) << 8) | (dp >>> 8)]!;
     const hp = t[(T_PROTO << 8) | b.proto[i]!]!;
-    out[o + Agg.SRC_IP * stride] = hs;
-    out[o + Agg.DST_IP * stride] = hd;
-    out[o + Agg.PROTO * stride] = hp;
-    out[o + Agg.SRC_DST_IP * stride] = hs ^ hd;
-    out[o + Agg.PROTO_SRC_PORT * stride] = hp ^ hsp;
-    out[o + Agg.PROTO_DST_PORT * stride] = hp ^ hdp;
-    out[o + Agg.PROTO_SRC_IP_SRC_PORT * stride] = hp ^ hs ^ hsp;
-    out[o + Agg.PROTO_DST_IP_DST_PORT * stride] = hp ^ hd ^ hdp;
-    out[o + Agg.PROTO_SRC_PORT_DST_PORT * stride] = hp ^ hsp ^ hdp;
-    out[o + Agg.FIVE_TUPLE * stride] = hp ^ hs ^ hd ^ hsp ^ hdp;
-    out[o + Agg.SRC_NET * stride] = hsn;
-    out[o + Agg.DST_NET * stride] = hdn;
-    out[o + Agg.SRC_DST_NET * stride] = hsn ^ hdn;
+    out[o] = hs;
+    out[o + 1 * stride] = hd;
+    out[o + 2 * stride] = hp;
+    out[o + 3 * stride] = hs ^ hd;
+    out[o + 4 * stride] = hp ^ hsp;
+    out[o + 5 * stride] = hp ^ hdp;
+    out[o + 6 * stride] = hp ^ hs ^ hsp;
+    out[o + 7 * stride] = hp ^ hd ^ hdp;
+    out[o + 8 * stride] = hp ^ hsp ^ hdp;
+    out[o + 9 * stride] = hp ^ hs ^ hd ^ hsp ^ hdp;
+    out[o + 10 * stride] = hsn;
+    out[o + 11 * stride] = hdn;
+    out[o + 12 * stride] = hsn ^ hdn;
   }
 
   private hash6(w: Uint32Array, a: number, seed: number): number {

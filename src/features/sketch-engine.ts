@@ -1,23 +1,26 @@
 /**
- * Distinct counting for the 13 aggregates with multi-resolution bitmaps (mrb.ts), the default back end.
+ * Distinct counting for the 13 aggregates, the default back end: a sparse exact mode while an aggregate's
+ * interval is small, multi-resolution bitmaps (mrb.ts) once it is large (the same idea as HLL++'s sparse mode).
  *
- * Per aggregate there are two MRBs with the same geometry and hash: the batch sketch (rebuilt by every
- * measure()) and the interval sketch (OR of the batch sketches committed since the interval began). Because
- * they share positions, the union "interval + this selection" is tracked incrementally with no extra pass:
- * when a packet sets a new batch bit that is also zero in the interval sketch, the union loses a zero.
+ * Sparse mode (interval has seen <= {@link SPARSE_LIMIT} keys of the aggregate): an open-addressing table of
+ * the keys' 32-bit hashes, each slot tagged with the last measure() that saw it and whether it was committed
+ * to the interval. A measure() counts a key once (tag), as unique, and as new unless committed. Counts are
+ * exact up to 32-bit hash collisions (~n^2 / 2^33 colliding pairs: 0.5 pairs at 65k keys). With bitmaps
+ * alone a few new keys landing on already-set interval bits is a large relative error when new counts are
+ * small; this mode removes that error where it matters (small and medium traffic).
  *
- * - unique = MRB estimate of the batch sketch.
- * - new, dense mode = est(union) - est(interval), both summed from the union's base so the two terms share
- *   sampling and collisions (CoMo's n_ = est(after OR) - est(before)).
- * - new, sparse mode: while the interval has seen <= {@link SPARSE_LIMIT} keys of an aggregate it also keeps
- *   their 32-bit hashes in an open-addressing set (like HLL++'s sparse mode). A packet that sets a new batch
- *   bit is looked up there, and new = unique * (looked-up keys absent from the interval) / (looked-up keys).
- *   This makes small "new" counts exact up to 32-bit hash collisions: with bitmaps alone, a few new keys
- *   landing on already-set interval bits is a large relative error when new counts are small.
+ * Dense mode: per aggregate two MRBs with the same geometry and hash, the batch sketch (rebuilt by every
+ * measure()) and the interval sketch (OR of the committed batches; always maintained, also in sparse mode, so
+ * the switch is seamless). Their words are interleaved so the batch test, interval test and commit of a bit
+ * touch one cache line. The union "interval + this selection" is tracked incrementally: when a packet sets a
+ * new batch bit that is zero in the interval sketch, the union loses a zero. unique = MRB estimate of the
+ * batch sketch; new = est(union) - est(interval), both summed from the union's base so the two terms share
+ * sampling and collisions (CoMo's n_ = est(after OR) - est(before)). An aggregate switches to dense for the
+ * rest of the interval when its table would exceed the limit.
  *
- * Memory (default geometry, 11 x 2^18 bits): 352 KiB per sketch, 2 x 13 x 352 KiB = 8.9 MiB of bitmaps, plus
- * 13 x 512 KiB = 6.5 MiB of sparse sets, plus 52 B per packet of the largest batch for the hash cache.
- * Loops run aggregate by aggregate so one aggregate's two bitmaps (704 KiB, interleaved) stay in L2.
+ * Memory (default geometry 11 x 2^18 bits, limit 2^16 keys): bitmaps 2 x 13 x 352 KiB = 8.9 MiB; tables
+ * 13 x 2^17 slots x 8 B = 13 MiB; plus 52 B per packet of the largest batch (hash cache). Loops run
+ * aggregate by aggregate so one aggregate's state stays in L2.
  */
 import type { PacketBatch, Selection } from '../capture/batch.ts';
 import { Rng } from '../random.ts';
@@ -26,9 +29,9 @@ import { AggregateHasher } from './hash.ts';
 import { type MrbGeometry, checkGeometry, mrbBase, mrbEstimate, mrbSaturated, mrbSum, mrbWords } from './mrb.ts';
 import { AGGREGATE_COUNT } from './names.ts';
 
-/** Feature-extractor geometry: 11 components x 2^18 bits (32 KiB each), setmax 70 %. See README for the measured errors. */
+/** Feature-extractor geometry: 11 components x 2^18 bits (32 KiB each), setmax 70 %. See README for errors. */
 export const FEATURE_MRB: MrbGeometry = { components: 11, log2Bits: 18, setmaxFill: 0.7 };
-/** Interval keys per aggregate kept exactly (as hashes) before switching "new" to the bitmap difference. */
+/** Interval keys per aggregate counted exactly (sparse mode) before switching to the bitmaps. */
 export const SPARSE_LIMIT = 1 << 16;
 
 const A = AGGREGATE_COUNT;
@@ -39,36 +42,37 @@ export class SketchEngine implements DistinctEngine {
   private readonly c: number;
   private readonly lb: number;
   private readonly bitMask: number;
-  /**
-   * Batch and interval bitmaps interleaved word by word (batch word at 2w, interval word at 2w + 1), so the
-   * batch test, the interval test and the commit of a bit touch one cache line.
-   */
+  /** Batch word at 2w, interval word at 2w + 1 (w = aggregate * words + word). */
   private readonly bits: Int32Array;
   private readonly bZeros: Int32Array;
   private readonly iZeros: Int32Array;
   private readonly uZeros: Int32Array;
-  /** Batch-bitmap words that went from 0 to non-zero since the last clear (all aggregates). */
+  /** Per aggregate (segment of `words`), batch-bitmap word indices that went 0 -> non-zero since the last clear. */
   private readonly touched: Int32Array;
-  private nTouched = 0;
-  /** Interval-bitmap words that went from 0 to non-zero this interval (so a reset costs O(touched)). */
+  private readonly nTouched: Int32Array;
+  /** Interval-bitmap word indices that went 0 -> non-zero this interval (a reset costs O(touched)). */
   private readonly iTouched: Int32Array;
   private nITouched = 0;
-  /** Per aggregate, the slots filled in its sparse set (sparseLimit + 1 each), for O(size) clearing. */
-  private readonly setFilled: Int32Array;
-  /** Whether anything was committed since the last reset. */
-  private dirty = true;
-  /** Sparse interval sets: A tables of `setSlots` hashes (0 = empty; a hash of 0 is stored as 1). */
-  private readonly sets: Int32Array;
-  private readonly setSize: Int32Array;
+  /** Sparse tables: slot k of aggregate a at 2 * (a * slots + k): [hash (0 = empty, 0 stored as 1), tag]. */
+  private readonly table: Int32Array;
+  /** tag = (measure id << 1) | committed. */
+  private readonly slots: number;
+  private readonly size: Int32Array;
+  /** Per aggregate, slots filled in order (limit + 1 each), for O(size) clearing and for commit. */
+  private readonly filled: Int32Array;
+  /** Table size when the current batch began (entries after it are this batch's tentative keys). */
+  private readonly batchStart: Int32Array;
   private readonly dense: Uint8Array;
-  private readonly setSlots: number;
-  private readonly sparseLimit: number;
+  /** Whether the last measure of aggregate a covered the whole batch (its batch state can be committed). */
+  private readonly lastFull: Uint8Array;
+  private readonly limit: number;
   private readonly hasher: AggregateHasher;
   private readonly rng: Rng;
   private hashes = new Uint32Array(0);
   private hashStride = 0;
   private hashed = false;
-  private lastFull = false;
+  private measureId = 0;
+  private dirty = true;
 
   constructor(seed: number, geometry: MrbGeometry = FEATURE_MRB, sparseLimit = SPARSE_LIMIT) {
     checkGeometry(geometry);
@@ -82,48 +86,55 @@ export class SketchEngine implements DistinctEngine {
     this.iZeros = new Int32Array(A * this.c);
     this.uZeros = new Int32Array(A * this.c);
     this.touched = new Int32Array(A * this.words);
+    this.nTouched = new Int32Array(A);
     this.iTouched = new Int32Array(A * this.words);
-    this.setFilled = new Int32Array(A * (sparseLimit + 1));
-    this.sparseLimit = sparseLimit;
+    this.limit = sparseLimit;
     let slots = 16;
     while (slots < 2 * sparseLimit) slots *= 2;
-    this.setSlots = slots;
-    this.sets = new Int32Array(A * slots);
-    this.setSize = new Int32Array(A);
+    this.slots = slots;
+    this.table = new Int32Array(2 * A * slots);
+    this.size = new Int32Array(A);
+    this.filled = new Int32Array(A * (sparseLimit + 1));
+    this.batchStart = new Int32Array(A);
     this.dense = new Uint8Array(A);
+    this.lastFull = new Uint8Array(A);
     this.rng = new Rng(seed);
     this.hasher = new AggregateHasher(this.rng);
     this.resetInterval();
   }
 
   get stateBytes(): number {
-    return this.bits.byteLength + this.sets.byteLength;
+    return this.bits.byteLength + this.table.byteLength;
   }
 
   resetInterval(): void {
     this.hashed = false;
-    if (!this.dirty) return; // nothing committed since the last reset: state is already empty
+    if (!this.dirty) return; // nothing committed since the last reset: the state is already empty
     this.dirty = false;
     const bits = this.bits;
-    for (let k = 0; k < this.nTouched; k++) bits[this.touched[k]!] = 0;
-    this.nTouched = 0;
+    for (let a = 0; a < A; a++) this.clearBatchBits(a);
     for (let k = 0; k < this.nITouched; k++) bits[this.iTouched[k]!] = 0;
     this.nITouched = 0;
     this.iZeros.fill(1 << this.lb);
-    const per = this.sparseLimit + 1;
+    const per = this.limit + 1;
     for (let a = 0; a < A; a++) {
-      const base = a * this.setSlots;
-      const n = Math.min(this.setSize[a]!, per);
-      for (let k = 0; k < n; k++) this.sets[base + this.setFilled[a * per + k]!] = 0;
+      const base = a * this.slots;
+      for (let k = 0; k < this.size[a]!; k++) {
+        const s = 2 * (base + this.filled[a * per + k]!);
+        this.table[s] = 0;
+        this.table[s + 1] = 0;
+      }
     }
-    this.setSize.fill(0);
+    this.size.fill(0);
+    this.batchStart.fill(0);
     this.dense.fill(0);
     this.hasher.reseed(this.rng);
   }
 
   load(_batch: PacketBatch): void {
     this.hashed = false;
-    this.lastFull = false;
+    this.lastFull.fill(0);
+    this.batchStart.set(this.size);
   }
 
   private ensureHashes(batch: PacketBatch): void {
@@ -140,123 +151,142 @@ export class SketchEngine implements DistinctEngine {
     this.hashed = true;
   }
 
-  private clearBatchBits(): void {
+  private clearBatchBits(a: number): void {
     const t = this.touched;
     const b = this.bits;
-    for (let k = 0; k < this.nTouched; k++) b[t[k]!] = 0;
-    this.nTouched = 0;
-    this.bZeros.fill(1 << this.lb);
-  }
-
-  private setHas(a: number, h: number): boolean {
-    const v = h | 0 || 1;
-    const mask = this.setSlots - 1;
-    const base = a * this.setSlots;
-    const s = this.sets;
-    let k = h & mask;
-    for (;;) {
-      const e = s[base + k]!;
-      if (e === v) return true;
-      if (e === 0) return false;
-      k = (k + 1) & mask;
-    }
-  }
-
-  private setAdd(a: number, h: number): void {
-    const v = h | 0 || 1;
-    const mask = this.setSlots - 1;
-    const base = a * this.setSlots;
-    const s = this.sets;
-    let k = h & mask;
-    for (;;) {
-      const e = s[base + k]!;
-      if (e === v) return;
-      if (e === 0) {
-        s[base + k] = v;
-        this.setFilled[a * (this.sparseLimit + 1) + this.setSize[a]!] = k;
-        this.setSize[a]!++;
-        return;
-      }
-      k = (k + 1) & mask;
-    }
+    const o = a * this.words;
+    const n = this.nTouched[a]!;
+    for (let k = 0; k < n; k++) b[t[o + k]!] = 0;
+    this.nTouched[a] = 0;
+    this.bZeros.fill(1 << this.lb, a * this.c, (a + 1) * this.c);
   }
 
   /**
-   * Rebuilds the batch bitmaps from the selected packets and the union zero counts; for sparse aggregates
-   * (when `counts` is given) also counts looked-up keys (counts[2a]) and those absent from the interval
-   * (counts[2a+1]).
+   * Sparse count of aggregate a over the selection with measure id `id`: out[0] = unique, out[1] = new.
+   * Returns false (leaving tentative keys behind, harmless) if the table would exceed the limit.
    */
-  private fillBatch(sel: Selection | null, n: number, counts: Int32Array | null): void {
-    this.clearBatchBits();
-    this.uZeros.set(this.iZeros);
+  private countSparse(a: number, sel: Selection | null, n: number, id: number, out: Int32Array): boolean {
     const hashes = this.hashes;
-    const stride = this.hashStride;
+    const ho = a * this.hashStride;
+    const idx = sel ? sel.idx : null;
+    const t = this.table;
+    const mask = this.slots - 1;
+    const base = a * this.slots;
+    const per = this.limit + 1;
+    const tagNow = id << 1;
+    const filled = this.filled;
+    const fo = a * per;
+    const limit = this.limit;
+    let size = this.size[a]!;
+    let uniq = 0;
+    let fresh = 0;
+    let prev = -1;
+    for (let k = 0; k < n; k++) {
+      const h = hashes[ho + (idx === null ? k : idx[k]!)]!;
+      if (h === prev) continue; // same key as the previous packet (bursts, one-key aggregates)
+      prev = h;
+      const v = h | 0 || 1;
+      let s = h & mask;
+      for (;;) {
+        const p = 2 * (base + s);
+        const e = t[p]!;
+        if (e === v) {
+          const tag = t[p + 1]!;
+          if (tag >>> 1 !== id) {
+            t[p + 1] = tagNow | (tag & 1);
+            uniq++;
+            if ((tag & 1) === 0) fresh++;
+          }
+          break;
+        }
+        if (e === 0) {
+          if (size >= limit) {
+            this.size[a] = size;
+            return false;
+          }
+          t[p] = v;
+          t[p + 1] = tagNow;
+          filled[fo + size] = s;
+          size++;
+          uniq++;
+          fresh++;
+          break;
+        }
+        s = (s + 1) & mask;
+      }
+    }
+    this.size[a] = size;
+    out[0] = uniq;
+    out[1] = fresh;
+    return true;
+  }
+
+  /** Rebuilds aggregate a's batch bitmap from the selection and its union zero counts. */
+  private fillDense(a: number, sel: Selection | null, n: number): void {
+    this.clearBatchBits(a);
+    const zo = a * this.c;
+    this.uZeros.set(this.iZeros.subarray(zo, zo + this.c), zo);
+    const hashes = this.hashes;
+    const ho = a * this.hashStride;
     const bits = this.bits;
     const bZeros = this.bZeros;
     const uZeros = this.uZeros;
     const touched = this.touched;
+    const to = a * this.words;
     const idx = sel ? sel.idx : null;
     const last = this.c - 1;
     const lb = this.lb;
     const bitMask = this.bitMask;
-    let nt = this.nTouched;
-    for (let a = 0; a < A; a++) {
-      const ho = a * stride;
-      const bo = 2 * a * this.words;
-      const zo = a * this.c;
-      const sparse = counts !== null && this.dense[a] === 0;
-      let looked = 0;
-      let absent = 0;
-      for (let k = 0; k < n; k++) {
-        const h = hashes[ho + (idx === null ? k : idx[k]!)]!;
-        let comp = Math.clz32(h);
-        if (comp > last) comp = last;
-        const pos = (comp << lb) | (h & bitMask);
-        const w = bo + ((pos >>> 5) << 1);
-        const m = 1 << (pos & 31);
-        const old = bits[w]!;
-        if ((old & m) !== 0) continue;
-        if (old === 0) touched[nt++] = w;
-        bits[w] = old | m;
-        bZeros[zo + comp]!--;
-        if ((bits[w + 1]! & m) === 0) uZeros[zo + comp]!--;
-        if (sparse) {
-          looked++;
-          if (!this.setHas(a, h)) absent++;
-        }
-      }
-      if (counts !== null) {
-        counts[2 * a] = looked;
-        counts[2 * a + 1] = absent;
-      }
+    const bo = 2 * a * this.words;
+    let nt = 0;
+    let prev = -1;
+    for (let k = 0; k < n; k++) {
+      const h = hashes[ho + (idx === null ? k : idx[k]!)]!;
+      if (h === prev) continue;
+      prev = h;
+      let comp = Math.clz32(h);
+      if (comp > last) comp = last;
+      const pos = (comp << lb) | (h & bitMask);
+      const w = bo + ((pos >>> 5) << 1);
+      const m = 1 << (pos & 31);
+      const old = bits[w]!;
+      if ((old & m) !== 0) continue;
+      if (old === 0) touched[to + nt++] = w;
+      bits[w] = old | m;
+      bZeros[zo + comp]!--;
+      if ((bits[w + 1]! & m) === 0) uZeros[zo + comp]!--;
     }
-    this.nTouched = nt;
+    this.nTouched[a] = nt;
   }
 
-  private readonly counts = new Int32Array(2 * A);
+  private readonly pair = new Int32Array(2);
 
   measure(batch: PacketBatch, sel: Selection | null, unique: Float64Array, fresh: Float64Array): number {
     this.ensureHashes(batch);
     const n = sel ? sel.length : batch.count;
-    this.fillBatch(sel, n, this.counts);
-    this.lastFull = n === batch.count;
+    const full = n === batch.count ? 1 : 0;
+    const id = ++this.measureId & 0x3fffffff;
     const g = this.g;
     let saturated = 0;
     for (let a = 0; a < A; a++) {
+      this.lastFull[a] = full;
+      if (this.dense[a] === 0) {
+        if (this.countSparse(a, sel, n, id, this.pair)) {
+          unique[a] = this.pair[0]!;
+          fresh[a] = this.pair[1]!;
+          continue;
+        }
+        this.dense[a] = 1; // outgrew the table: bitmaps from now on (the interval bitmap is complete)
+      }
+      this.fillDense(a, sel, n);
       const zo = a * this.c;
       let u = Math.round(mrbEstimate(this.bZeros, zo, g));
       if (mrbSaturated(this.bZeros, zo, g)) saturated++;
       if (u > n) u = n;
       if (u < 1 && n > 0) u = 1;
-      let f: number;
-      if (this.dense[a] === 0) {
-        const looked = this.counts[2 * a]!;
-        f = looked > 0 ? Math.round((u * this.counts[2 * a + 1]!) / looked) : 0;
-      } else {
-        const base = mrbBase(this.uZeros, zo, g);
-        f = Math.round(mrbSum(this.uZeros, zo, base, g) - mrbSum(this.iZeros, zo, base, g));
-        if (mrbSaturated(this.uZeros, zo, g)) saturated++;
-      }
+      const base = mrbBase(this.uZeros, zo, g);
+      let f = Math.round(mrbSum(this.uZeros, zo, base, g) - mrbSum(this.iZeros, zo, base, g));
+      if (mrbSaturated(this.uZeros, zo, g)) saturated++;
       if (f > u) f = u;
       if (f < 0) f = 0;
       unique[a] = u;
@@ -267,43 +297,63 @@ export class SketchEngine implements DistinctEngine {
 
   commit(batch: PacketBatch): void {
     const n = batch.count;
-    if (!this.lastFull) {
-      this.ensureHashes(batch);
-      this.fillBatch(null, n, null);
-    }
-    const t = this.touched;
-    const b = this.bits;
-    const it = this.iTouched;
-    let nit = this.nITouched;
-    for (let k = 0; k < this.nTouched; k++) {
-      const w = t[k]!;
-      const iv = b[w + 1]!;
-      if (iv === 0) it[nit++] = w + 1;
-      b[w + 1] = iv | b[w]!;
-      b[w] = 0;
-    }
-    this.nITouched = nit;
-    this.nTouched = 0;
     if (n > 0) this.dirty = true;
-    this.bZeros.fill(1 << this.lb);
-    this.iZeros.set(this.uZeros);
-    // Sparse sets: add the batch's keys; switch an aggregate to dense once it outgrows the limit.
-    const stride = this.hashStride;
+    const it = this.iTouched;
+    const b = this.bits;
     for (let a = 0; a < A; a++) {
-      if (this.dense[a] !== 0) continue;
-      const ho = a * stride;
-      let prev = -1;
-      for (let i = 0; i < n; i++) {
-        const h = this.hashes[ho + i]! | 0;
-        if (h === prev) continue; // runs of the same key are common; skip the probe
-        prev = h;
-        this.setAdd(a, h);
-        if (this.setSize[a]! > this.sparseLimit) {
-          this.dense[a] = 1;
-          break;
-        }
+      if (this.dense[a] === 0 && this.lastFull[a] === 0) {
+        this.ensureHashes(batch);
+        if (!this.countSparse(a, null, n, ++this.measureId & 0x3fffffff, this.pair)) this.dense[a] = 1;
+        else this.lastFull[a] = 1;
       }
+      if (this.dense[a] === 0) {
+        // Commit this batch's keys: mark them and set their bits in the interval bitmap.
+        const t = this.table;
+        const base = a * this.slots;
+        const fo = a * (this.limit + 1);
+        const zo = a * this.c;
+        const bo = 2 * a * this.words;
+        const last = this.c - 1;
+        let nit = this.nITouched;
+        for (let k = this.batchStart[a]!; k < this.size[a]!; k++) {
+          const p = 2 * (base + this.filled[fo + k]!);
+          t[p + 1] |= 1;
+          const h = t[p]!;
+          let comp = Math.clz32(h);
+          if (comp > last) comp = last;
+          const pos = (comp << this.lb) | (h & this.bitMask);
+          const w = bo + ((pos >>> 5) << 1) + 1;
+          const m = 1 << (pos & 31);
+          const old = b[w]!;
+          if ((old & m) === 0) {
+            if (old === 0) it[nit++] = w;
+            b[w] = old | m;
+            this.iZeros[zo + comp]!--;
+          }
+        }
+        this.nITouched = nit;
+        this.batchStart[a] = this.size[a]!;
+        continue;
+      }
+      if (this.lastFull[a] === 0) {
+        this.ensureHashes(batch);
+        this.fillDense(a, null, n);
+      }
+      const t = this.touched;
+      const to = a * this.words;
+      let nit = this.nITouched;
+      for (let k = 0; k < this.nTouched[a]!; k++) {
+        const w = t[to + k]!;
+        const iv = b[w + 1]!;
+        if (iv === 0) it[nit++] = w + 1;
+        b[w + 1] = iv | b[w]!;
+        b[w] = 0;
+      }
+      this.nITouched = nit;
+      this.nTouched[a] = 0;
+      this.bZeros.fill(1 << this.lb, a * this.c, (a + 1) * this.c);
+      this.iZeros.set(this.uZeros.subarray(a * this.c, (a + 1) * this.c), a * this.c);
     }
-    this.lastFull = false;
+    this.lastFull.fill(0);
   }
 }

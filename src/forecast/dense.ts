@@ -15,7 +15,9 @@ export function dense2d(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Ten
   return denseNoBias(x, w);
 }
 
-const denseNoBias = tf.customGrad((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+const denseNoBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
   const value = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
   return {
@@ -25,9 +27,9 @@ const denseNoBias = tf.customGrad((x: tf.Tensor, w: tf.Tensor, save: tf.GradSave
       return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)];
     },
   };
-}) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+}) as unknown as CustomFn) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
-const denseBias = tf.customGrad((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+const denseBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
   const value = tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b);
   return {
@@ -41,20 +43,20 @@ const denseBias = tf.customGrad((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save:
       ];
     },
   };
-}) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}) as unknown as CustomFn) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
 /**
  * Left product by a constant matrix: y = M x for M [R, C] constant and x [C, F]; the gradient dx = M^T dy uses a
  * precomputed M^T (also constant), so both directions are plain NN 2-D products.
  */
 export function constLeftMatMul(m: tf.Tensor2D, mT: tf.Tensor2D): (x: tf.Tensor2D) => tf.Tensor2D {
-  return tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
     return {
       value: tf.matMul(m, x as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor) => [tf.matMul(mT, dy as tf.Tensor2D)],
     };
-  }) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+  }) as unknown as CustomFn) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 }
 
 /**
@@ -72,11 +74,11 @@ export function sparseLeftMatMul(
     const g = tf.reshape(tf.gather(x, p.idx), [K, p.m, f]);
     return tf.sum(tf.mul(g, p.w), 1) as tf.Tensor2D;
   };
-  return tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([]);
     return {
       value: apply(fwd, x as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor) => [apply(bwd, dy as tf.Tensor2D)],
     };
-  }) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+  }) as unknown as CustomFn) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 }

@@ -154,7 +154,7 @@ export function train(ds: MultiSeries, cfg: ForecastConfig, hooks: TrainHooks = 
           const data = tf.div(tf.sum(tf.mul(se, prec)), cnt);
           return tf.add(data, tf.mul(0.5, tf.sum(tf.mul(logVar, groupFracT)))) as tf.Scalar;
         }, vars);
-        optimizer.applyGradients(grads);
+        optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
         return value.dataSync()[0]!;
       });
       lossSum += lossVal;

@@ -10,7 +10,7 @@
  *     sampled selection are re-extracted and the queries re-predicted, and the plan refined, until it fits.
  *  4. Each query's process() call is timed individually (process.hrtime.bigint()).
  *  5. History: each predictor observes (features of what its query really processed, measured ns) unless a
- *     major GC ran during the batch; the controller observes predicted vs measured; features commit the batch.
+ *     major GC ran during the batch (or GC pauses added up to >= 1 ms); the controller observes predicted vs measured; features commit the batch.
  * At every interval end (epoch-aligned, like the feature extractor's) the queries are flushed and the
  * flow-sampling thresholds released.
  *
@@ -69,6 +69,11 @@ export interface EngineOptions {
   readonly keepBatches?: boolean;
   /** Extra predictors per query index that see the same predict/observe calls (comparison only). */
   readonly shadows?: ReadonlyMap<number, readonly CostPredictor[]>;
+  /**
+   * Also flag a batch whose GC pauses of any kind add up to at least this many ns (default 1 ms): with
+   * sub-millisecond query costs a long scavenge corrupts a sample as much as a major GC. Infinity = major only.
+   */
+  readonly gcPauseFlagNs?: number;
   /** Clock for cost measurement (default process.hrtime.bigint); tests inject a fake one. */
   readonly timer?: () => bigint;
   /** GC detector (default a real {@link GcWatch}); tests inject a fake one. */
@@ -106,6 +111,7 @@ export class MonitorEngine {
   private readonly ctl: EngineController | undefined;
   private readonly budget: Budget | undefined;
   private readonly coversTotal: boolean;
+  private readonly gcPauseFlagNs: number;
   // per-batch scratch, per query
   private readonly predFull: Float64Array;
   private readonly pred: Float64Array;
@@ -144,6 +150,7 @@ export class MonitorEngine {
     this.ctl = opts.controller;
     this.budget = opts.controller?.budget ?? opts.budget;
     this.coversTotal = (opts.budgetCovers ?? 'total') === 'total';
+    this.gcPauseFlagNs = opts.gcPauseFlagNs ?? 1e6;
     if (opts.controller && opts.budget && opts.controller.budget !== opts.budget) throw new Error('MonitorEngine: the controller must share the engine budget');
     if (opts.controller && opts.controller.queries !== n) throw new Error('MonitorEngine: controller sized for another query count');
     const seed = opts.seed ?? 1;
@@ -257,7 +264,8 @@ export class MonitorEngine {
       this.intPackets[i]! += base.length;
     }
     const tPost = timer();
-    const gc = this.gc.end(this.gcWin).major;
+    const win = this.gc.end(this.gcWin);
+    const gc = win.major || win.pauseNs >= this.gcPauseFlagNs;
     const shadowNs = this.predictShadows();
     if (!gc) {
       for (let i = 0; i < n; i++) {

@@ -52,7 +52,7 @@ export class ActiveFlowsQuery implements Query<ActiveFlowsValue> {
       const i = idx[j]!;
       const s = table.upsert(batch, i);
       if (table.evictedNow) this.evicted.add(table.evictedValues[HASH]!);
-      if (table.inserted && fh !== undefined) table.values[HASH]![s] = fh[i]!;
+      if (table.inserted && fh !== undefined) table.vals[s + HASH] = fh[i]!;
     }
   }
 
@@ -65,8 +65,8 @@ export class ActiveFlowsQuery implements Query<ActiveFlowsValue> {
       kept = table.size + this.evicted.total;
     } else {
       const thr = flowThreshold(finalRate);
-      const h = table.values[HASH]!;
-      for (let s = 0; s < table.slots; s++) if (table.occupied(s) && h[s]! <= thr) kept++;
+      const h = table.vals;
+      for (let s = 0; s < table.slots; s++) if (table.occupied(s) && h[s + HASH]! <= thr) kept++;
       kept += this.evicted.countAtOrBelow(thr);
     }
     const value = { flows: scaleFlowCount(kept, finalRate), sampledFlows: kept, evictions: table.evictions };

@@ -9,9 +9,13 @@
  * (by the hash's top 12 bits), re-filtered at flush exactly for whole buckets and pro rata for the bucket that
  * holds the threshold.
  */
-import { flowThreshold } from '../shed/flow-sampler.ts';
-
-export { flowThreshold };
+/**
+ * The flow-sampling threshold of a rate: a packet is kept when its flow hash is <= floor(rate x (2^32 - 1)).
+ * Defined here (the queries re-filter with it) and used by the FlowSampler in src/shed, which depends on queries.
+ */
+export function flowThreshold(rate: number): number {
+  return Math.floor(rate * 4294967295);
+}
 
 const BUCKET_SHIFT = 20;
 const BUCKETS = 1 << (32 - BUCKET_SHIFT);

@@ -14,7 +14,7 @@
  *
  * Probing is linear; the table doubles while it is at most half full, up to 2 x maxFlows slots (rounded to a power
  * of two), so at most `maxFlows` flows are held: memory is bounded at about (4 x keyWords + 8 + 8 x valueColumns)
- * bytes x 2 x maxFlows (5-tuple with 3 columns: ~100 MB at the 1 M default).
+ * bytes x 2 x maxFlows (5-tuple with 3 columns: 72 B x 2 M slots = ~150 MB at the 1 M default).
  *
  * Eviction policy (bounded memory under floods): when the table holds `maxFlows` flows and a new key arrives, a
  * CLOCK (second-chance) sweep evicts a flow not updated since the hand last passed it (approximately least

@@ -90,11 +90,12 @@ export class FlowsQuery implements Query<FlowsValue> {
       const i = idx[j]!;
       const s = table.upsert(batch, i);
       if (table.evictedNow) this.evicted.add(table.evictedValues[HASH]!);
-      const v = table.values;
+      const v = table.vals;
+      const o = s * 3;
       const l = len[i]!;
-      if (table.inserted && fh !== undefined) v[HASH]![s] = fh[i]!;
-      v[PKTS]![s] = v[PKTS]![s]! + fw;
-      v[BYTES]![s] = v[BYTES]![s]! + fw * l;
+      if (table.inserted && fh !== undefined) v[o + HASH] = fh[i]!;
+      v[o + PKTS] = v[o + PKTS]! + fw;
+      v[o + BYTES] = v[o + BYTES]! + fw * l;
       bytes += l;
     }
     this.packets += sel.length * w;
@@ -106,21 +107,20 @@ export class FlowsQuery implements Query<FlowsValue> {
     // Without flow hashes (unsampled or packet sampling) there is nothing to re-filter or scale.
     const finalRate = this.hashed ? ctx.finalRate : 1;
     const thr = flowThreshold(finalRate);
-    const hashes = table.values[HASH]!;
-    const keep = finalRate >= 1 ? undefined : (s: number): boolean => hashes[s]! <= thr;
-    const { slots, passed } = topSlots(table, table.values[BYTES]!, this.maxRecords, keep);
-    const kw = table.keyWords;
+    const vals = table.vals;
+    const keep = finalRate >= 1 ? undefined : (s: number): boolean => vals[s * 3 + HASH]! <= thr;
+    const { slots, passed } = topSlots(table, BYTES, this.maxRecords, keep);
     const top = slots.map((s): FlowRecord => {
-      const b = s * kw;
-      const k = table.keys;
+      const b = table.keyOffset(s);
+      const k = table.rows;
       return {
         proto: k[b]!,
         src: formatAddress(k, b + 1),
         dst: formatAddress(k, b + 5),
         srcPort: k[b + 9]! >>> 16,
         dstPort: k[b + 9]! & 0xffff,
-        packets: table.values[PKTS]![s]!,
-        bytes: table.values[BYTES]![s]!,
+        packets: vals[s * 3 + PKTS]!,
+        bytes: vals[s * 3 + BYTES]!,
       };
     });
     const evictedKept = finalRate >= 1 ? this.evicted.total : this.evicted.countAtOrBelow(thr);

@@ -27,7 +27,9 @@ export interface BatchContext {
    * Under flow sampling: per packet of the batch (indexed like the batch, not the selection), the 32-bit flow
    * hash of the interval's seed. A packet was kept when hash <= rate x (2^32 - 1). Queries that count flows
    * store the hash with each flow so that at flush they can re-filter to the interval's final (lowest)
-   * threshold. Undefined under packet sampling or when unsampled.
+   * threshold. Undefined under packet sampling or when unsampled. The engine should pass it for every batch of
+   * a flow-sampled query, including batches at rate 1 (FlowSampler computes the hashes at any rate), so that
+   * flows first seen before the rate fell carry their hash too.
    */
   readonly flowHash?: Uint32Array;
   /** Start of the current measurement interval, ns since the epoch. */

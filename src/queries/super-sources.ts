@@ -85,8 +85,8 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
       const s = table.upsert(batch, i);
       if (fh !== undefined) {
         const h = fh[i]!;
-        const col = table.values[MIN_HASH]!;
-        if (table.inserted || h < col[s]!) col[s] = h;
+        const v = table.vals;
+        if (table.inserted || h < v[s + MIN_HASH]!) v[s + MIN_HASH] = h;
       }
     }
   }
@@ -96,23 +96,23 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     const thr = flowThreshold(finalRate);
     const pairs = this.pairs;
     const srcs = this.sources;
-    const minHash = pairs.values[MIN_HASH]!;
-    const kw = pairs.keyWords;
+    const minHash = pairs.vals;
     for (let s = 0; s < pairs.slots; s++) {
-      if (!pairs.occupied(s) || (finalRate < 1 && minHash[s]! > thr)) continue;
+      if (!pairs.occupied(s) || (finalRate < 1 && minHash[s + MIN_HASH]! > thr)) continue;
       const sc = srcs.scratch;
-      for (let w = 0; w < 4; w++) sc[w] = pairs.keys[s * kw + w]!;
+      const o = pairs.keyOffset(s);
+      for (let w = 0; w < 4; w++) sc[w] = pairs.rows[o + w]!;
       const t = srcs.upsertScratch();
-      srcs.values[FANOUT]![t] = srcs.values[FANOUT]![t]! + 1;
+      srcs.vals[t + FANOUT] = srcs.vals[t + FANOUT]! + 1;
     }
-    const fan = srcs.values[FANOUT]!;
+    const fan = srcs.vals;
     const toResult = (t: number): SourceFanout => ({
-      addr: formatAddress(srcs.keys, t * srcs.keyWords),
-      fanout: scaleFlowCount(fan[t]!, finalRate),
+      addr: formatAddress(srcs.rows, srcs.keyOffset(t)),
+      fanout: scaleFlowCount(fan[t + FANOUT]!, finalRate),
     });
-    const top = topSlots(srcs, fan, this.k).slots.map(toResult);
+    const top = topSlots(srcs, FANOUT, this.k).slots.map(toResult);
     const threshold = this.threshold;
-    const above = topSlots(srcs, fan, this.maxSources, (t) => scaleFlowCount(fan[t]!, finalRate) >= threshold);
+    const above = topSlots(srcs, FANOUT, this.maxSources, (t) => scaleFlowCount(fan[t + FANOUT]!, finalRate) >= threshold);
     const value: SuperSourcesValue = {
       threshold,
       sources: above.slots.map(toResult),

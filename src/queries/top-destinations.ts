@@ -58,19 +58,19 @@ export class TopDestinationsQuery implements Query<TopDestinationsValue> {
     for (let j = 0; j < sel.length; j++) {
       const i = idx[j]!;
       const s = table.upsert(batch, i);
-      const v = table.values;
-      v[BYTES]![s] = v[BYTES]![s]! + w * len[i]!;
-      v[PKTS]![s] = v[PKTS]![s]! + w;
+      const v = table.vals;
+      v[2 * s + BYTES] = v[2 * s + BYTES]! + w * len[i]!;
+      v[2 * s + PKTS] = v[2 * s + PKTS]! + w;
     }
   }
 
   flush(ctx: FlushContext): QueryResult<TopDestinationsValue> {
     const table = this.table;
-    const { slots, passed } = topSlots(table, table.values[BYTES]!, this.k);
+    const { slots, passed } = topSlots(table, BYTES, this.k);
     const top = slots.map((s) => ({
-      addr: formatAddress(table.keys, s * table.keyWords),
-      bytes: table.values[BYTES]![s]!,
-      packets: table.values[PKTS]![s]!,
+      addr: formatAddress(table.rows, table.keyOffset(s)),
+      bytes: table.vals[2 * s + BYTES]!,
+      packets: table.vals[2 * s + PKTS]!,
     }));
     const value = { top, destinations: passed, evictions: table.evictions };
     table.clear();

@@ -2,19 +2,26 @@
 import type { FlowTable } from './flow-table.ts';
 
 /**
- * The slots of the k highest `score[slot]` among occupied slots that pass `keep` (all when omitted), highest
+ * The slots of the k highest values of column `col` (score = `table.vals[slot * valueColumns + col]`) among
+ * occupied slots that pass `keep` (all when omitted), highest
  * first (ties broken by lower slot). Also returns how many slots passed.
  */
 export function topSlots(
   table: FlowTable,
-  score: Float64Array,
+  col: number,
   k: number,
   keep?: (slot: number) => boolean,
 ): { slots: number[]; passed: number } {
   const heap: number[] = []; // min-heap of slots by score
   let passed = 0;
   if (table.size === 0) return { slots: heap, passed };
-  const less = (a: number, b: number): boolean => score[a]! < score[b]! || (score[a] === score[b] && a > b);
+  const vals = table.vals;
+  const vc = table.valueColumns;
+  const less = (a: number, b: number): boolean => {
+    const x = vals[a * vc + col]!;
+    const y = vals[b * vc + col]!;
+    return x < y || (x === y && a > b);
+  };
   for (let s = 0; s < table.slots; s++) {
     if (!table.occupied(s) || (keep !== undefined && !keep(s))) continue;
     passed++;

@@ -8,6 +8,7 @@
  * not written and are counted in `skippedLinkType`.
  */
 import type { PacketBatch, Selection } from '../capture/batch.ts';
+import { PcapWriter } from '../capture/index.ts';
 import { IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';
 
@@ -91,7 +92,6 @@ export class TraceQuery implements Query<TraceValue> {
 
 /** Opens the output pcap (with the capture layer's PcapWriter) and returns the trace query. */
 export async function createTrace(opts: TraceOptions): Promise<TraceQuery> {
-  const { PcapWriter } = await import('../capture/index.ts');
   const linkType = opts.linkType ?? 1;
   const sink = await PcapWriter.open(opts.path, { linkType, snaplen: opts.snaplen, nanosecond: true });
   return new TraceQuery(sink, opts.path, linkType);

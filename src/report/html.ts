@@ -130,12 +130,21 @@ function paragraphs(text: string): string {
     .join('\n');
 }
 
-/** Removes the XML prologue and makes an SVG safe to inline (it must be one <svg> element). */
+/**
+ * Removes the XML prologue and makes an SVG safe to inline (it must be one <svg> element). Element ids
+ * (clip paths, gradients) are prefixed per chart, because ids are global to the HTML document and two
+ * charts defining `clip1` would clip each other's marks.
+ */
 function inlineSvg(svg: string, index: number): string {
-  const s = svg.replace(/^\s*<\?xml[^>]*>\s*/, '').trim();
+  let s = svg.replace(/^\s*<\?xml[^>]*>\s*/, '').trim();
   if (!s.startsWith('<svg')) {
     throw new UserError('report.bad-svg', `section chart ${index} is not an <svg> element`, 'Pass the output of renderSvg().');
   }
+  const p = `c${index}-`;
+  s = s
+    .replace(/\bid="([^"]+)"/g, (_m, id: string) => `id="${p}${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${p}${id})`)
+    .replace(/href="#([^"]+)"/g, (_m, id: string) => `href="#${p}${id}"`);
   return `<figure class="chart">${s}</figure>`;
 }
 

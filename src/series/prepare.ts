@@ -98,7 +98,7 @@ export async function prepareDataset(o: PrepareOptions, onProgress?: PrepareProg
     progress(stage, 0);
     await conn.run(`SET temp_directory = ${lit(`${tmp}.spill`)}`);
     const staged = await stageSource(conn, o);
-    const stepSeconds = o.stepSeconds ?? (o.source === 'long' || o.source === 'wide' ? await inferStep(conn) : 300);
+    const stepSeconds = o.stepSeconds ?? (o.source === 'long' || o.source === 'wide' ? await inferStep(conn, o.inputs) : 300);
     const grid = await gridOf(conn, stepSeconds, o.inputs);
     const T = grid.T;
     const split = splitBoundaries(T, splitRatios);

@@ -18,7 +18,9 @@ export interface Grid {
 }
 
 /** Most common spacing of consecutive distinct timestamps (the median gap), for long/wide inputs. */
-export async function inferStep(conn: DuckDBConnection): Promise<number> {
+export async function inferStep(conn: DuckDBConnection, inputs: string[]): Promise<number> {
+  const total = Number((await rows(conn, `SELECT count(*) AS n FROM cls`))[0]!.n);
+  if (total === 0) throw new SeriesError('series.empty-input', `no data rows in ${inputs.join(', ')}`, 'Check the file (a header alone is not enough) and --entities/--metrics.');
   const r = await rows(conn, `SELECT median(d) AS step FROM (SELECT ts - lag(ts) OVER (ORDER BY ts) AS d FROM (SELECT DISTINCT ts FROM cls WHERE ts IS NOT NULL)) WHERE d > 0`);
   const step = Number(r[0]?.step);
   if (!(step > 0)) throw new SeriesError('series.single-step', 'the input has fewer than two distinct timestamps, so no step can be inferred', 'Pass --step, or an input covering several time steps.');

@@ -329,10 +329,11 @@ async function stageWide(conn: DuckDBConnection, o: SourceOptions): Promise<Stag
   if (keep.length === 0) throw new SeriesError('series.empty-selection', 'no column matches --entities/--metrics', `Columns: ${seriesCols.slice(0, 20).join(', ')}${seriesCols.length > 20 ? ', ...' : ''}`);
   const keptCols = seriesCols.filter((_, i) => keep.includes(order[i]!));
   // UNPIVOT keeps empty cells (INCLUDE NULLS) so they are counted as 'empty' rather than silently absent.
+  await conn.run(`CREATE OR REPLACE TEMP VIEW wide_in AS
+    SELECT ${ident(tcol!)} AS "__time", ${keptCols.map((c) => `CAST(${ident(c)} AS VARCHAR) AS ${ident(c)}`).join(', ')} FROM ${rel}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE src AS
-    SELECT ${timeSql(ident(tcol!))} AS ts, name, raw FROM (
-      UNPIVOT (SELECT ${ident(tcol!)}, ${keptCols.map((c) => `CAST(${ident(c)} AS VARCHAR) AS ${ident(c)}`).join(', ')} FROM ${rel})
-      INCLUDE NULLS ON ${keptCols.map(ident).join(', ')} INTO NAME name VALUE raw)`);
+    SELECT ${timeSql('"__time"')} AS ts, name, raw
+    FROM wide_in UNPIVOT INCLUDE NULLS (raw FOR name IN (${keptCols.map(ident).join(', ')}))`);
   await conn.run(`CREATE OR REPLACE TEMP VIEW cls AS
     SELECT CASE WHEN strpos(name, ':') > 0 THEN regexp_extract(name, '^(.*):[^:]*$', 1) ELSE name END AS entity,
       CASE WHEN strpos(name, ':') > 0 THEN regexp_extract(name, ':([^:]*)$', 1) ELSE 'value' END AS metric,

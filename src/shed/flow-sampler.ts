@@ -10,14 +10,12 @@
  * stored flow hashes to the final threshold (research notes §0.6).
  */
 import type { PacketBatch, Selection } from '../capture/batch.ts';
+import { flowThreshold } from '../queries/flow-count.ts';
 import { Rng } from '../random.ts';
 import { type FlowHashTables, hashBatch, newFlowHashTables } from './flow-hash.ts';
 import { checkRate } from './packet-sampler.ts';
 
-/** The threshold a rate maps to: keep when hash <= threshold. */
-export function flowThreshold(rate: number): number {
-  return Math.floor(rate * 4294967295);
-}
+export { flowThreshold };
 
 export interface FlowSample {
   readonly sel: Selection;

@@ -75,3 +75,17 @@ test('empty window or zero rate yields no arrivals', () => {
   assert.equal(collect({ startNs: S, endNs: S, rate: 100 }, 1).length, 0);
   assert.equal(collect({ startNs: 0, endNs: S, rate: 0 }, 1).length, 0);
 });
+
+test('high rates are not limited by any minimum gap (200 kpps Poisson)', () => {
+  const t = collect({ startNs: 0, endNs: 2 * S, rate: 200_000 }, 21);
+  assert.ok(Math.abs(t.length - 400_000) < 4 * Math.sqrt(400_000), `${t.length}`);
+});
+
+test('bursts keep the mean rate up to line rate and saturate at back-to-back bursts above it', () => {
+  const gap = 12304; // 1514-byte frames at 1 Gbit/s: at most 1e9 / 12304 = 81,274 packets/s
+  const near = collect({ startNs: 0, endNs: 4 * S, rate: 60_000, burstLength: 16, burstGapNs: gap }, 3);
+  assert.ok(Math.abs(near.length - 240_000) < 4 * 16 * Math.sqrt(240_000 / 16), `${near.length}`);
+  const over = collect({ startNs: 0, endNs: 1 * S, rate: 500_000, burstLength: 16, burstGapNs: gap }, 3);
+  assert.ok(Math.abs(over.length - 1e9 / gap) <= 16, `${over.length}`);
+  for (let i = 1; i < over.length; i++) assert.ok(Math.abs(over[i]! - over[i - 1]! - gap) < 1e-3);
+});

@@ -50,3 +50,9 @@ test('trace inject rejects a bad kind, rate or address with a UserError', () => 
     assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/, 'no stack trace');
   }
 });
+
+test('trace inject --help explains every kind and the timing', () => {
+  const r = inject(['--help']);
+  assert.equal(r.status, 0);
+  for (const k of ['ddos', 'synflood', 'worm', 'bigpackets', '--attack-pcap', '--on-off', 'Poisson']) assert.ok(r.stdout.includes(k), k);
+});

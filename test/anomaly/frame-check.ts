@@ -18,14 +18,14 @@ export interface DecodedFrame {
 const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 
-/** Decodes an IPv4 TCP/UDP frame of link type 1, 101/228, 113 or 276; returns undefined for anything else. */
+/** Decodes an IPv4 TCP/UDP frame of link type 1, 12/14/101/228, 113 or 276; returns undefined for anything else. */
 export function decodeFrame(frame: Uint8Array, linkType: number): DecodedFrame | undefined {
   let ip: number;
   if (linkType === 1) {
     ip = 14;
     while (u16(frame, ip - 2) === 0x8100) ip += 4;
     if (u16(frame, ip - 2) !== 0x0800) return undefined;
-  } else if (linkType === 101 || linkType === 228) ip = 0;
+  } else if (linkType === 12 || linkType === 14 || linkType === 101 || linkType === 228) ip = 0;
   else if (linkType === 113) {
     if (u16(frame, 14) !== 0x0800) return undefined;
     ip = 16;

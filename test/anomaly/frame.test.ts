@@ -16,7 +16,7 @@ import {
 import { decodeFrame } from './frame-check.ts';
 
 const POOL = new PayloadPool(new Rng(99));
-const LINK_TYPES = [LinkType.ETHERNET, LinkType.RAW, LinkType.IPV4, LinkType.LINUX_SLL, LinkType.LINUX_SLL2];
+const LINK_TYPES = [LinkType.ETHERNET, LinkType.RAW_12, LinkType.RAW_14, LinkType.RAW, LinkType.IPV4, LinkType.LINUX_SLL, LinkType.LINUX_SLL2];
 
 test('encoded frames of every link type decode with valid IPv4, TCP and UDP checksums (property)', () => {
   const buf = new Uint8Array(maxFrameLength(1500));

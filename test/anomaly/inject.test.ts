@@ -84,6 +84,11 @@ test('synflood: rate x duration SYNs to one target:port, spoofed sources ~ packe
   assert.equal(o.report.firstInjectedS! >= 10, true);
 });
 
+test('high rates are honoured end to end (100 kpps synflood: no minimum gap between packets)', async () => {
+  const r = await injectAnomaly(BG, join(dir, 'fast.pcap'), { kind: 'synflood', atNs: 1 * S, forNs: 1 * S, rate: 100_000, seed: 2 });
+  assertPoisson(r.injectedPackets, 100_000, 'synflood 100 kpps');
+});
+
 test('ddos: idle every other second by default, spoofed distinct sources, UDP to the target', async () => {
   const o = await run(BG, { kind: 'ddos', atNs: 10 * S, forNs: 10 * S, rate: 2000, seed: 5 });
   assertCommon(o, 10 * S, 10 * S);
@@ -202,8 +207,20 @@ test('bad options and inputs are UserErrors with a clear message', async () => {
   await assert.rejects(injectAnomaly(BG, out, { kind: 'ddos', attackPcap: BG, atNs: 0 }), /either --kind or --attack-pcap/);
   await assert.rejects(injectAnomaly(BG, BG, { kind: 'ddos', atNs: 0, forNs: S, rate: 1 }), /is the input trace/);
   await assert.rejects(injectAnomaly(BG, out, { kind: 'ddos', atNs: -1, forNs: S, rate: 1 }), /--at must be/);
+  await assert.rejects(injectAnomaly(BG, out, { attackPcap: BG, atNs: 0, target: '1.2.3.4' }), /--target does not apply to --attack-pcap/);
+  await assert.rejects(injectAnomaly(BG, out, { kind: 'ddos', atNs: 0, forNs: S, rate: 1, loop: true }), /apply to --attack-pcap only/);
+  await assert.rejects(injectAnomaly(BG, out, { attackPcap: BG, atNs: 0, loop: true }), /need --for/);
   const empty = join(dir, 'empty.pcap');
   writeFileSync(empty, Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex'));
   await assert.rejects(injectAnomaly(empty, out, { kind: 'ddos', atNs: 0, forNs: S, rate: 1 }), /has no packets/);
   await assert.rejects(injectAnomaly(join(dir, 'missing.pcap'), out, { kind: 'ddos', atNs: 0, forNs: S, rate: 1 }), (e: Error) => e.name === 'CaptureError');
+});
+
+test('a .gz output is gzip-compressed and reads back with the same packets', async () => {
+  const gz = join(dir, 'out.pcap.gz');
+  const r = await injectAnomaly(BG, gz, { kind: 'synflood', atNs: 1 * S, forNs: 1 * S, rate: 1000, seed: 8 });
+  assert.deepEqual([...readFileSync(gz).subarray(0, 2)], [0x1f, 0x8b]);
+  let n = 0;
+  await forEachRecord(gz, () => void n++);
+  assert.equal(n, r.outputPackets);
 });

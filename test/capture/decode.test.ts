@@ -199,3 +199,19 @@ test('gzip-compressed traces are read transparently (detected by magic, not name
   assert.equal(ps.length, 1);
   assert.equal(ps[0]!.ts, 5_000_000_000n);
 });
+
+test('MPLS label stacks, PPPoE sessions, SCTP ports, OpenBSD LOOP', async () => {
+  const sctp = ipv4('3.3.3.3', '4.4.4.4', 132, [...be16(2905), ...be16(2906), 0, 0, 0, 1, 0, 0, 0, 0, 0xee]);
+  const mpls = [...be16(0x0001), 0x00, 0x40, ...be16(0x0002), 0x01, 0x40]; // two labels, bottom-of-stack on the second
+  const pppoe = [0x11, 0, 0, 1, ...be16(sctp.length + 2), ...be16(0x0021)];
+  const cases: [number, number[]][] = [
+    [1, ether(0x8847, [...mpls, ...sctp])],
+    [1, ether(0x8864, [...pppoe, ...sctp])],
+    [108, [...be32(2), ...sctp]],
+  ];
+  for (const [lt, data] of cases) {
+    const [p] = await packets(writeTmp(`misc-${lt}-${data.length}.pcap`, pcapFile(lt, [{ sec: 1, frac: 0, data }])));
+    assert.deepEqual([p!.v, p!.proto, p!.sport, p!.dport, p!.flags], [4, 132, 2905, 2906, 0]);
+    assert.deepEqual(p!.payload, [0xee]);
+  }
+});

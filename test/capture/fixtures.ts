@@ -1,9 +1,10 @@
 /** Byte-level builders for hand-made test traces (frames, classic pcap, pcapng). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const tmp = mkdtempSync(join(tmpdir(), 'loadcast-capture-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 export function writeTmp(name: string, bytes: Uint8Array): string {
   const p = join(tmp, name);

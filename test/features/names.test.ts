@@ -71,9 +71,14 @@ function expected(prev: Pkt[], cur: Pkt[]): Record<string, number> {
   return r;
 }
 
-for (const exact of [false, true]) {
-  test(`each feature is what its name says (${exact ? 'exact' : 'sketch'})`, () => {
-    const fx = new FeatureExtractor({ exact, seed: 7 });
+for (const [label, exact, sparseLimit] of [
+  ['sketch', false, undefined],
+  ['sketch, bitmaps only', false, 0],
+  ['sketch, switch to bitmaps mid-interval', false, 4],
+  ['exact', true, undefined],
+] as const) {
+  test(`each feature is what its name says (${label})`, () => {
+    const fx = new FeatureExtractor({ exact, seed: 7, sparseLimit });
     const b1 = makeBatch(1_000_000_000n, batch1);
     fx.beginBatch(b1);
     const f1 = fx.measure();
@@ -95,8 +100,8 @@ for (const exact of [false, true]) {
   });
 }
 
-test('measure(selection) measures only the selection against the pre-batch interval; endBatch commits all', () => {
-  const fx = new FeatureExtractor({ seed: 3 });
+for (const sparseLimit of [undefined, 0]) test(`measure(selection) measures only the selection against the pre-batch interval; endBatch commits all (sparseLimit ${sparseLimit})`, () => {
+  const fx = new FeatureExtractor({ seed: 3, sparseLimit });
   const b1 = makeBatch(0n, batch1);
   fx.beginBatch(b1);
   fx.measure();

@@ -245,3 +245,61 @@ test('auto budget = factor x median warm-up cost; share budget = share of the ba
   const s = await run({ shed: true, budget: { kind: 'share', share: 0.001 }, sizes: NORMAL });
   assert.equal(s.engine.budgetNs, 100_000);
 });
+
+test('real query, features, predictor and samplers under a deterministic clock: flow-sampled counts are unbiased', async () => {
+  const { createActiveFlows, createCounter } = await import('../../src/queries/index.ts');
+  const { FeatureExtractor, FEATURE_NAMES } = await import('../../src/features/index.ts');
+  const { createPredictor } = await import('../../src/predict/index.ts');
+  fakeNow = 0n;
+  /** Real queries whose cost on the fake clock is 300 ns per processed packet. */
+  const timed = <T extends { process: Query['process'] }>(q: T): T => {
+    const inner = q.process.bind(q);
+    q.process = (b, sel, ctx) => {
+      fakeNow += BigInt(300 * sel.length);
+      inner(b, sel, ctx);
+    };
+    return q;
+  };
+  const queries = [timed(createActiveFlows()), timed(createCounter())];
+  const eq: EngineQuery[] = queries.map((q) => ({ query: q, predictor: createPredictor('mlr', { featureNames: FEATURE_NAMES }), method: q.sampling }));
+  const budget = Budget.absolute(500_000); // batches cost 2 x n x 300 ns: 300 us, then 1.2 ms
+  const engine = new MonitorEngine({
+    queries: eq,
+    features: new FeatureExtractor({}),
+    budget,
+    controller: new EngineController({ queries: 2, budget }),
+    cpu: new EmulatedClock(budget, 2e8),
+    warmupBatches: 20,
+    keepBatches: true,
+    timer,
+    gc: { begin() {}, end: (w = { major: false, pauseNs: 0 }) => w, close() {} },
+  });
+  const b = new PacketBatch(16);
+  let t = 1_700_000_000_000_000_000n;
+  for (let k = 0; k < 80; k++) {
+    // 4000 flows per interval (batch j of an interval uses flows 400j..400j+n-1, mod 4000); 500 packets per
+    // batch while learning (within budget), 2000 after (4x over it).
+    const n = k < 20 ? 500 : 2000;
+    makeBatch(b, t, n, n);
+    const shift = (k % 10) * 400;
+    for (let i = 0; i < n; i++) {
+      b.src[4 * i + 3] = 0x0a000000 + ((i + shift) % 4000);
+      b.srcPort[i] = 1024 + ((i + shift) % 4000);
+    }
+    await engine.process(b);
+    t += 100_000_000n;
+  }
+  const st = await engine.finish(t);
+  const post = st.records.filter((x) => !x.warmup);
+  // A history of identical batches cannot foresee the first 4x batch; after it, every batch is shed.
+  assert.ok(post.slice(2).every((x) => x.rate[0]! < 1), 'post-warm-up batches are shed');
+  const errors = st.results[0]!.slice(3).map((x) => Math.abs((x.result.value as { flows: number }).flows - 4000) / 4000);
+  const meanErr = errors.reduce((a, e) => a + e, 0) / errors.length;
+  assert.ok(meanErr < 0.05, `active-flows mean error ${meanErr}`);
+  const counts = st.results[1]!.slice(3).map((x) => (x.result.value as { packets: number }).packets);
+  for (const c of counts) assert.ok(Math.abs(c - 20_000) / 20_000 < 0.1, `counter ${c}`);
+  // Cost stays within the budget once learnt (the fake cost is exactly linear in packets).
+  const over = post.filter((x) => x.queriesNs > 1.05 * 500_000).length;
+  assert.ok(over <= 2, `${over} batches over budget`);
+  assert.equal(st.drops, 0);
+});

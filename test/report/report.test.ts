@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -127,12 +127,24 @@ async function sampleReport(): Promise<Report> {
   };
 }
 
+test('clip-path ids are made unique per chart when several charts share a page', async () => {
+  const clipped = (): VegaLiteSpec =>
+    ({ data: { values: [{ a: 1, b: 2 }, { a: 5, b: 9 }] }, mark: { type: 'line', clip: true }, encoding: { x: { field: 'a', type: 'quantitative', scale: { domain: [0, 3] } }, y: { field: 'b', type: 'quantitative' } } }) as VegaLiteSpec;
+  const a = await renderSvg(clipped());
+  assert.match(a, /clip-path="url\(#/);
+  const html = buildReport({ title: 't', sections: [{ heading: 'h', svg: [a, await renderSvg(clipped())] }] });
+  const ids = [...html.matchAll(/\bid="(c\d+-[^"]+)"/g)].map((m) => m[1]!);
+  assert.ok(ids.length >= 2);
+  assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+  for (const [, ref] of html.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(ref!), `reference to missing id ${ref}`);
+});
+
 test('buildReport makes one self-contained page with provenance in the header', async () => {
   const html = buildReport(await sampleReport());
   assert.ok(html.startsWith('<!DOCTYPE html>'));
   assert.equal(html.match(/<svg/g)?.length, 2);
   assert.equal(html.match(/<section/g)?.length, 2);
-  assert.doesNotMatch(html, /<script|<link|\bsrc=|url\(/i, 'no scripts or external resources');
+  assert.doesNotMatch(html, /<script|<link|\bsrc=|url\((?!#)/i, 'no scripts or external resources');
   assert.doesNotMatch(html, /href="https?:/);
   assert.match(html, /<span class="badge generated">generated<\/span>/);
   assert.match(html, /<span class="badge real">real data<\/span>/);
@@ -154,8 +166,14 @@ const chromiumArgs = (userDir: string): string[] => [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Page console messages (CSP violations, script errors, failed loads) go to stderr as "INFO:CONSOLE" lines.
+  '--enable-logging=stderr',
+  '--v=0',
   `--user-data-dir=${userDir}`,
 ];
+
+/** Console messages the page produced, from Chromium's stderr log. */
+const consoleLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.includes(':CONSOLE'));
 
 test(
   'a real browser (headless Chromium) loads the report: charts in the DOM, no errors',
@@ -175,7 +193,16 @@ test(
     assert.equal(markItems(dom).line, 3);
     assert.equal(markItems(dom).rect, 1 + 6);
     assert.doesNotMatch(dom, /This page (isn’t|is not) working|ERR_|net::/);
-    assert.doesNotMatch(dump.stderr, /Refused to|Content Security Policy|Uncaught/);
+    assert.deepEqual(consoleLines(dump.stderr), [], 'the page logs nothing (no CSP violation, no failed load)');
+
+    // Control: the same check does see a page that tries to load an external image.
+    const bad = join(dir, 'bad.html');
+    writeFileSync(bad, buildReport({ title: 'bad', sections: [] }).replace('</main>', '<img src="http://192.0.2.1/x.png"></main>'));
+    const badRun = spawnSync(CHROMIUM, [...chromiumArgs(mkdtempSync(join(dir, 'chrome-'))), '--dump-dom', pathToFileURL(bad).href], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.ok(consoleLines(badRun.stderr).some((l) => /Content Security Policy/.test(l)), 'the control page is caught');
 
     const png = join(dir, 'report.png');
     const shot = spawnSync(CHROMIUM, [...chromiumArgs(mkdtempSync(join(dir, 'chrome-'))), '--window-size=1000,1400', `--screenshot=${png}`, url], {

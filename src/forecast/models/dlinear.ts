@@ -32,8 +32,8 @@ export function createDLinear(ctx: ModelContext, seed: number): NeuralForecaster
     params,
     forward({ x }: ModelInput) {
       const [xn, last] = subtractLast(x);
-      const trend = tf.matMul(xn, ma); // constant input: no gradient flows here
-      const seasonal = tf.sub(xn, trend);
+      const trend = tf.matMul(xn, ma) as tf.Tensor2D; // constant input: no gradient flows here
+      const seasonal = tf.sub(xn, trend) as tf.Tensor2D;
       const y = tf.add(
         dense2d(seasonal, params.v('seasonal.w') as tf.Tensor2D),
         dense2d(trend, params.v('trend.w') as tf.Tensor2D, params.v('b') as tf.Tensor1D),

@@ -30,10 +30,10 @@ export function createLstm(ctx: ModelContext, seed: number, bidirectional: boole
     let h = tf.zeros([B, d]) as tf.Tensor2D;
     let c = tf.zeros([B, d]) as tf.Tensor2D;
     for (const xt of xs) {
-      const gates = tf.add(xt, dense2d(h, p(`${dir}.wh`)));
+      const gates = tf.add(xt, dense2d(h, p(`${dir}.wh`))) as tf.Tensor2D;
       const [i, f, g, o] = tf.split(gates, 4, 1);
-      c = tf.add(tf.mul(tf.sigmoid(f!), c), tf.mul(tf.sigmoid(i!), tf.tanh(g!)));
-      h = tf.mul(tf.sigmoid(o!), tf.tanh(c));
+      c = tf.add<tf.Tensor2D>(tf.mul(tf.sigmoid(f!), c), tf.mul(tf.sigmoid(i!), tf.tanh(g!)));
+      h = tf.mul<tf.Tensor2D>(tf.sigmoid(o!), tf.tanh(c));
     }
     return h;
   };
@@ -43,7 +43,7 @@ export function createLstm(ctx: ModelContext, seed: number, bidirectional: boole
     forward({ x, B }: ModelInput) {
       const [xn, last] = subtractLast(x);
       // [B*K, L] -> [L*B, K]: time-major rows of task vectors.
-      const seq = tf.reshape(tf.transpose(tf.reshape(xn, [B, K, L]), [2, 0, 1]), [L * B, K]);
+      const seq = tf.reshape(tf.transpose(tf.reshape(xn, [B, K, L]), [2, 0, 1]), [L * B, K]) as tf.Tensor2D;
       const hs: tf.Tensor2D[] = [];
       for (const dir of dirs) {
         const proj = tf.reshape(dense2d(seq, p(`${dir}.wx`), b(`${dir}.b`)), [L, B, 4 * d]);

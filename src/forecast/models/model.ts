@@ -40,7 +40,7 @@ export interface NeuralForecaster {
 export function subtractLast(x: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
   const L = x.shape[1];
   const last = tf.slice(x, [0, L - 1], [-1, 1]);
-  return [tf.sub(x, last), last];
+  return [tf.sub(x, last) as tf.Tensor2D, last];
 }
 
 /** Reorders rows b*K+k of [B*K, F] into [K, B*F] (tasks as rows) and back. */

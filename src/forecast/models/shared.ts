@@ -4,9 +4,11 @@
  *
  * - Eq. 1, shared encoder h = f(X): each task's instance-normalised look-back window is cut into P patches of S
  *   steps; one shared dense layer + learned patch-position embedding maps each patch to h_p in R^d.
- * - Eq. 2, state fusion h~_p = a_p h_p + (1 - a_p) h~_{p-1}, a_p = sigmoid(h_p w_a + b_a + u_a s): the recurrence
- *   over patches is evaluated in closed form, h~_P = sum_p a_p prod_{q>p}(1 - a_q) h_p, with the
- *   suffix sums of log(1 - a) as one constant 2-D matMul (no per-step ops); a_0 = 1 starts the state.
+ * - Eq. 2, state fusion h~_p = a_p h_p + (1 - a_p) h~_{p-1} with a scalar a_p = sigmoid(x_p w_a + b_a + s u_a) (x_p =
+ *   the patch's input):
+ *   the recurrence over patches is evaluated in closed form, h~_P = sum_p a_p prod_{q>p}(1 - a_q) h_p, with the
+ *   suffix sums of log(1 - a) as one 2-D product with a constant [P, P] matrix (no per-step ops; tf.cumsum's
+ *   gradient is wrong on a non-last axis in tfjs 4.22); a_0 = 1 starts the state.
  * - Eq. 3, graph propagation z = tanh(A h~ W_s) with the dataset's adjacency A (row-normalised, self-loops), plus
  *   an optional learned low-rank adjacency E1 E2^T (flag lowRank). A is applied as a 2-D product on [K, B*d].
  * - Eq. 4, gate g = lambda z + (1 - lambda) h~ (the paper's "(1 - z_t)" is read as the typo "(1 - lambda_t)"),
@@ -40,9 +42,9 @@ export function createShared(ctx: ModelContext, seed: number): NeuralForecaster 
   params.get('enc.w', [S, d]);
   params.get('enc.b', [d], 'zeros');
   params.get('enc.pos', [P, d], { normal: 0.02 });
-  params.get('fuse.w', [d, 1]);
-  params.get('fuse.b', [d], 'zeros');
-  params.get('fuse.u', [3, d], 'zeros');
+  params.get('fuse.w', [S, 1]);
+  params.get('fuse.b', [1], 'zeros');
+  params.get('fuse.u', [3, 1], 'zeros');
   if (ctx.graph) {
     params.get('graph.ws', [d, d]);
     if (r > 0) {
@@ -71,7 +73,7 @@ export function createShared(ctx: ModelContext, seed: number): NeuralForecaster 
   const onehot = tf.tensor3d(groupOneHot, [1, K, G]);
   const firstPatch = new Float32Array(P);
   firstPatch[0] = 1;
-  const first = tf.tensor3d(firstPatch, [1, P, 1]);
+  const first = tf.tensor2d(firstPatch, [1, P]);
   const later = new Float32Array(P * P); // later[q, p] = 1 if q > p
   for (let q = 0; q < P; q++) for (let pp = 0; pp < q; pp++) later[q * P + pp] = 1;
   const laterSum = tf.tensor2d(later, [P, P]);
@@ -88,26 +90,28 @@ export function createShared(ctx: ModelContext, seed: number): NeuralForecaster 
       const level = tf.abs(tf.mean(xn, 1, true));
       const s = tf.log1p(tf.concat([sRecent, sAll, level], 1)) as tf.Tensor2D;
 
-      // Eq. 1: shared patch encoder.
-      const patches = tf.reshape(tf.slice(xn, [0, L - used], [-1, used]), [N * P, S]);
-      const hp = tf.relu(tf.add(tf.reshape(dense2d(patches, p('enc.w'), b('enc.b')), [N, P, d]), p('enc.pos')));
-      const hpFlat = tf.reshape(hp, [N * P, d]) as tf.Tensor2D;
+      // Eq. 1: shared patch encoder, one 2-D dense per patch (keeps every reduction on the last axis: a
+      // [N, P, d] layout would need transposes for the sum over patches, which dominated step time).
+      const patches = tf.reshape(tf.slice(xn, [0, L - used], [-1, used]), [N * P, S]) as tf.Tensor2D;
+      const hs: tf.Tensor2D[] = [];
+      for (let q = 0; q < P; q++) {
+        const xq = tf.slice(xn, [0, L - used + q * S], [-1, S]) as tf.Tensor2D;
+        const bias = tf.add(b('enc.b'), tf.reshape(tf.slice(p('enc.pos'), [q, 0], [1, d]), [d])) as tf.Tensor1D;
+        hs.push(tf.relu(dense2d(xq, p('enc.w'), bias)));
+      }
 
-      // Eq. 2 (+ eq. 7 via s): input-dependent fusion gate, recurrence in closed form.
+      // Eq. 2 (+ eq. 7 via s): input-dependent scalar fusion gate per patch, recurrence in closed form.
       const aLogit = tf.add(
-        tf.add(tf.reshape(dense2d(hpFlat, p('fuse.w')), [N, P, 1]), b('fuse.b')),
-        tf.reshape(dense2d(s, p('fuse.u')), [N, 1, d]),
+        tf.reshape(dense2d(patches, p('fuse.w')), [N, P]),
+        tf.add(dense2d(s, p('fuse.u')), b('fuse.b')),
       );
-      const a0 = tf.sigmoid(aLogit);
-      const a = tf.add(tf.mul(a0, tf.sub(1, first)), first);
-      const log1m = tf.log(tf.maximum(tf.sub(1, a), 1e-6));
-      // sum_{q>p} log(1 - a_q) as one 2-D product with a constant strictly-lower-triangular [P, P] matrix
-      // (tf.cumsum's gradient is wrong on a non-last axis in tfjs 4.22).
-      const lt = tf.reshape(tf.transpose(log1m, [0, 2, 1]), [N * d, P]);
-      const after = tf.transpose(tf.reshape(tf.matMul(lt, laterSum), [N, d, P]), [0, 2, 1]);
+      const a = tf.add(tf.mul(tf.sigmoid(aLogit), tf.sub(1, first)), first) as tf.Tensor2D; // a_0 = 1
+      const log1m = tf.log(tf.add(tf.sub(1, a), 1e-6)) as tf.Tensor2D;
+      const after = dense2d(log1m, laterSum); // [N, P]: sum_{q>p} log(1 - a_q)
       const wts = tf.mul(a, tf.exp(after));
-      const hf = tf.sum(tf.mul(wts, hp), 1) as tf.Tensor2D; // h~_P, [N, d]
-      const hLast = tf.reshape(tf.slice(hp, [0, P - 1, 0], [-1, 1, -1]), [N, d]) as tf.Tensor2D;
+      const wcols = tf.split(wts, P, 1);
+      const hf = tf.addN(hs.map((h, q) => tf.mul(wcols[q]!, h))) as tf.Tensor2D; // h~_P, [N, d]
+      const hLast = hs[P - 1]!;
 
       let g: tf.Tensor2D = hf;
       if (adj) {

@@ -48,7 +48,7 @@ export function createTransformer(ctx: ModelContext, seed: number): NeuralForeca
     params,
     forward({ x, B }: ModelInput) {
       const [xn, last] = subtractLast(x);
-      const tok = tf.reshape(tf.transpose(tf.reshape(xn, [B, K, L]), [0, 2, 1]), [B * L, K]);
+      const tok = tf.reshape(tf.transpose(tf.reshape(xn, [B, K, L]), [0, 2, 1]), [B * L, K]) as tf.Tensor2D;
       let hcur = tf.reshape(
         tf.add(tf.reshape(dense2d(tok, p('emb.w'), b('emb.b')), [B, L, d]), p('pos')),
         [B * L, d],

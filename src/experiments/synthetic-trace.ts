@@ -1,0 +1,457 @@
+/**
+ * A generated background trace for machines without `../shared/data` (the demo says when it uses one), written
+ * as a real Ethernet pcap through the capture layer's {@link PcapWriter}, with correct IPv4 header, TCP and UDP
+ * checksums (src/anomaly's checksum functions). The structure is documented because tests check it:
+ *
+ * - Hosts: `clients` hosts in 10.1.0.0/16 (the monitored edge network) and `servers` hosts in 198.18.0.0/15
+ *   (RFC 2544 benchmarking space), plus `resolvers` DNS servers in 198.51.100.0/24. Each flow picks its client
+ *   and server by Zipf popularity (exponent `zipf`), so a few hosts carry much of the traffic.
+ * - Flow arrivals: a Poisson process (exponential gaps) whose rate is set so the mean packet rate is `rate`.
+ *   Arrivals start `warmupSeconds` before the trace so it opens in steady state (packets before 0 are dropped,
+ *   as are packets after the end: flows are cut at the capture edges like in a real capture).
+ * - Flow mix: `tcpShare` TCP connections (80% downloads, 20% uploads; server port 443, 80, 8080, 22 or 25 by
+ *   fixed weights) and the rest UDP DNS exchanges (query to port 53, answer after one RTT; 3% unanswered).
+ * - TCP connection: SYN, SYN-ACK, ACK, a request (PSH-ACK, 80-700 bytes), N data segments of 1460 bytes (the
+ *   last one shorter) in slow-start rounds (initial window 10, doubling to 64, one round per RTT, segments
+ *   spaced by the flow's bottleneck rate), one ACK per two data segments and one for the last, then FIN,
+ *   FIN-ACK, ACK. Sequence and acknowledgement numbers are consistent, from random initial numbers.
+ * - Sizes: N = min(floor(2 U^(-1/alpha)), maxFlowPackets), a Pareto tail (alpha 1.1 by default): most flows are
+ *   mice of a handful of segments, a few elephants carry thousands.
+ * - RTT lognormal (median 30 ms, sigma 0.7, clamped to 1-600 ms); bottleneck rate lognormal (median 20 Mbit/s).
+ *   The monitor sits at the edge: client packets are seen when sent, server packets one RTT after the client
+ *   packet that caused them, client ACKs 0.2 ms after the data they acknowledge.
+ *
+ * Packets are produced in time order by a heap of pending packet events (struct of typed arrays, no per-packet
+ * objects): when a flow arrives all its packets are scheduled; the heap's earliest event is written whenever it
+ * precedes the next flow arrival.
+ */
+import { PcapWriter } from '../capture/index.ts';
+import { internetChecksum, ipv4L4Checksum } from '../anomaly/index.ts';
+import { UserError } from '../errors.ts';
+import { Rng } from '../random.ts';
+
+export interface SyntheticTraceOptions {
+  /** Trace length in seconds (default 60). */
+  seconds?: number;
+  /** Target mean packet rate, packets/s (default 30,000). */
+  rate?: number;
+  clients?: number;
+  servers?: number;
+  resolvers?: number;
+  /** Zipf exponent of host popularity (default 1.0). */
+  zipf?: number;
+  /** Share of flows that are TCP connections (default 0.8); the rest are DNS exchanges. */
+  tcpShare?: number;
+  /** Pareto tail index of TCP data segments per flow (default 1.1). */
+  alpha?: number;
+  /** Cap on data segments per flow (default 20,000). */
+  maxFlowPackets?: number;
+  /** Seconds of flow arrivals simulated before the trace starts (default 5). */
+  warmupSeconds?: number;
+  /** First packet time, ns since the epoch (default 2024-01-01T00:00:00Z). */
+  startNs?: bigint;
+  seed?: number;
+}
+
+export interface SyntheticTraceReport {
+  path: string;
+  packets: number;
+  bytes: number;
+  seconds: number;
+  /** Flows that sent at least one packet inside the trace. */
+  tcpFlows: number;
+  dnsFlows: number;
+  hosts: number;
+  /** Expected packets per flow (from the size distribution) and the flow arrival rate it implies. */
+  meanPacketsPerFlow: number;
+  flowArrivalRate: number;
+  seed: number;
+}
+
+const ETH = 14;
+const MSS = 1460;
+const CLIENT_NET = 0x0a010000; // 10.1.0.0/16
+const SERVER_NET = 0xc6120000; // 198.18.0.0/15
+const RESOLVER_NET = 0xc6336400; // 198.51.100.0/24
+const SERVER_PORTS = [443, 80, 8080, 22, 25];
+const SERVER_PORT_WEIGHTS = [0.62, 0.25, 0.06, 0.04, 0.03];
+const F = { FIN: 1, SYN: 2, PSH: 8, ACK: 16 } as const;
+/** Client-side delay between seeing a server packet and the client's answer (ACK, next request). */
+const CLIENT_DELAY_S = 0.0002;
+
+/** Expected total packets of one TCP connection with N ~ min(floor(2 U^(-1/alpha)), cap) data segments. */
+export function expectedTcpPackets(alpha: number, cap: number): number {
+  // P(N >= k) = min(1, (2/k)^alpha) for k >= 2; N >= 2 always.
+  const tail = (k: number): number => (k <= 2 ? 1 : Math.pow(2 / k, alpha));
+  let e = 0;
+  for (let k = 2; k <= cap; k++) {
+    const p = k === cap ? tail(k) : tail(k) - tail(k + 1);
+    e += p * (7 + k + Math.ceil(k / 2));
+  }
+  return e;
+}
+
+function zipfCdf(n: number, s: number): Float64Array {
+  const c = new Float64Array(n);
+  let acc = 0;
+  for (let i = 0; i < n; i++) c[i] = acc += 1 / Math.pow(i + 1, s);
+  for (let i = 0; i < n; i++) c[i]! /= acc;
+  return c;
+}
+
+function pick(cdf: Float64Array, u: number): number {
+  let lo = 0, hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cdf[mid]! > u) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Pending packet events: a binary min-heap on time over slots of a struct of typed arrays. */
+class EventHeap {
+  time = new Float64Array(1 << 16);
+  flow = new Int32Array(1 << 16);
+  /** Bit 7: sent by the server; bits 0-4: TCP flags (0 for UDP). */
+  kind = new Uint8Array(1 << 16);
+  seq = new Uint32Array(1 << 16);
+  ack = new Uint32Array(1 << 16);
+  payload = new Uint16Array(1 << 16);
+  heap = new Int32Array(1 << 16);
+  size = 0;
+  private free = new Int32Array(1 << 16);
+  private freeTop = 0;
+  private slots = 0;
+
+  push(t: number, flow: number, kind: number, seq: number, ack: number, payload: number): void {
+    let s: number;
+    if (this.freeTop > 0) s = this.free[--this.freeTop]!;
+    else {
+      if (this.slots === this.time.length) this.grow();
+      s = this.slots++;
+    }
+    this.time[s] = t;
+    this.flow[s] = flow;
+    this.kind[s] = kind;
+    this.seq[s] = seq >>> 0;
+    this.ack[s] = ack >>> 0;
+    this.payload[s] = payload;
+    let i = this.size++;
+    const h = this.heap, tm = this.time;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (tm[h[p]!]! <= t) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = s;
+  }
+
+  /** Removes the earliest event and returns its slot (valid until the next push). */
+  pop(): number {
+    const h = this.heap, tm = this.time;
+    const top = h[0]!;
+    const last = h[--this.size]!;
+    const n = this.size;
+    const t = tm[last]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && tm[h[c + 1]!]! < tm[h[c]!]!) c++;
+      if (tm[h[c]!]! >= t) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    if (n > 0) h[i] = last;
+    this.free[this.freeTop++] = top;
+    return top;
+  }
+
+  peekTime(): number {
+    return this.size === 0 ? Infinity : this.time[this.heap[0]!]!;
+  }
+
+  private grow(): void {
+    const n = this.time.length * 2;
+    const g = <T extends Float64Array | Int32Array | Uint8Array | Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.time = g(this.time, (k) => new Float64Array(k));
+    this.flow = g(this.flow, (k) => new Int32Array(k));
+    this.kind = g(this.kind, (k) => new Uint8Array(k));
+    this.seq = g(this.seq, (k) => new Uint32Array(k));
+    this.ack = g(this.ack, (k) => new Uint32Array(k));
+    this.payload = g(this.payload, (k) => new Uint16Array(k));
+    this.heap = g(this.heap, (k) => new Int32Array(k));
+    this.free = g(this.free, (k) => new Int32Array(k));
+  }
+}
+
+/** Per-flow addresses and state, in slots reused once a flow's last packet is written. */
+class FlowTable {
+  client = new Uint32Array(1024);
+  server = new Uint32Array(1024);
+  cport = new Uint16Array(1024);
+  sport = new Uint16Array(1024);
+  proto = new Uint8Array(1024);
+  pending = new Int32Array(1024);
+  /** 1 once a packet of the flow fell inside the trace. */
+  seen = new Uint8Array(1024);
+  private free: number[] = [];
+  private n = 0;
+
+  alloc(): number {
+    const f = this.free.pop();
+    if (f !== undefined) return f;
+    if (this.n === this.client.length) {
+      const grow = <T extends Uint32Array | Uint16Array | Uint8Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.client = grow(this.client);
+      this.server = grow(this.server);
+      this.cport = grow(this.cport);
+      this.sport = grow(this.sport);
+      this.proto = grow(this.proto);
+      this.pending = grow(this.pending);
+      this.seen = grow(this.seen);
+    }
+    return this.n++;
+  }
+
+  release(f: number): void {
+    this.free.push(f);
+  }
+}
+
+function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 0xff;
+  b[o + 1] = v & 0xff;
+}
+
+function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 24) & 0xff;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}
+
+/** Writes an Ethernet/IPv4/TCP-or-UDP frame into `b` and returns its length. MACs are derived from the IPs. */
+function encode(
+  b: Uint8Array, src: number, dst: number, sport: number, dport: number, proto: number,
+  flags: number, seq: number, ack: number, payloadLen: number, ipId: number, pool: Uint8Array, poolOff: number,
+): number {
+  b[0] = 0x02; b[1] = 0; put32(b, 2, dst);
+  b[6] = 0x02; b[7] = 0; put32(b, 8, src);
+  b[12] = 0x08; b[13] = 0x00;
+  const ip = ETH;
+  const l4 = ip + 20;
+  const hl = proto === 6 ? 20 : 8;
+  const end = l4 + hl + payloadLen;
+  b[ip] = 0x45; b[ip + 1] = 0;
+  put16(b, ip + 2, end - ip);
+  put16(b, ip + 4, ipId & 0xffff);
+  put16(b, ip + 6, 0x4000);
+  b[ip + 8] = 64; b[ip + 9] = proto;
+  put16(b, ip + 10, 0);
+  put32(b, ip + 12, src);
+  put32(b, ip + 16, dst);
+  put16(b, ip + 10, internetChecksum(b, ip, ip + 20));
+  if (payloadLen > 0) b.set(pool.subarray(poolOff, poolOff + payloadLen), l4 + hl);
+  put16(b, l4, sport);
+  put16(b, l4 + 2, dport);
+  if (proto === 6) {
+    put32(b, l4 + 4, seq);
+    put32(b, l4 + 8, ack);
+    b[l4 + 12] = 5 << 4;
+    b[l4 + 13] = flags;
+    put16(b, l4 + 14, 65535);
+    put16(b, l4 + 16, 0);
+    put16(b, l4 + 18, 0);
+    put16(b, l4 + 16, ipv4L4Checksum(b, ip + 12, 6, l4, end));
+  } else {
+    put16(b, l4 + 4, end - l4);
+    put16(b, l4 + 6, 0);
+    const c = ipv4L4Checksum(b, ip + 12, 17, l4, end);
+    put16(b, l4 + 6, c === 0 ? 0xffff : c);
+  }
+  if (end < 60) {
+    b.fill(0, end, 60);
+    return 60;
+  }
+  return end;
+}
+
+/** Generates the trace at `path` (overwritten). Deterministic for a given seed and options. */
+export async function writeSyntheticTrace(path: string, opts: SyntheticTraceOptions = {}): Promise<SyntheticTraceReport> {
+  const seconds = opts.seconds ?? 60;
+  const rate = opts.rate ?? 30000;
+  const nClients = opts.clients ?? 240;
+  const nServers = opts.servers ?? 120;
+  const nResolvers = opts.resolvers ?? 4;
+  const tcpShare = opts.tcpShare ?? 0.8;
+  const alpha = opts.alpha ?? 1.1;
+  const cap = opts.maxFlowPackets ?? 20000;
+  const warmup = opts.warmupSeconds ?? 5;
+  const startNs = opts.startNs ?? 1_704_067_200_000_000_000n;
+  const seed = opts.seed ?? 1;
+  if (!(seconds > 0) || !(rate > 0) || nClients < 1 || nServers < 1 || nResolvers < 1 || !(alpha > 1) || cap < 2) {
+    throw new UserError(
+      'experiment.bad-synthetic-options',
+      `synthetic trace options out of range (seconds ${seconds}, rate ${rate}, alpha ${alpha}, hosts ${nClients}/${nServers}/${nResolvers})`,
+      'use seconds > 0, rate > 0, alpha > 1, at least one host of each kind and maxFlowPackets >= 2',
+    );
+  }
+  const rng = new Rng(seed);
+  const meanTcp = expectedTcpPackets(alpha, cap);
+  const meanPerFlow = tcpShare * meanTcp + (1 - tcpShare) * (2 * 0.97 + 0.03);
+  const flowRate = rate / meanPerFlow;
+  const clientCdf = zipfCdf(nClients, opts.zipf ?? 1.0);
+  const serverCdf = zipfCdf(nServers, opts.zipf ?? 1.0);
+  const portCdf = new Float64Array(SERVER_PORT_WEIGHTS.length);
+  SERVER_PORT_WEIGHTS.reduce((a, w, i) => (portCdf[i] = a + w), 0);
+  // Host addresses: spread over the prefixes so they do not look sequential.
+  const clientIp = Uint32Array.from({ length: nClients }, (_, i) => (CLIENT_NET | ((i * 40503 + 1) & 0xffff)) >>> 0);
+  const serverIp = Uint32Array.from({ length: nServers }, (_, i) => (SERVER_NET | ((i * 2654435761) & 0x1ffff)) >>> 0);
+  const resolverIp = Uint32Array.from({ length: nResolvers }, (_, i) => (RESOLVER_NET | (i + 53)) >>> 0);
+
+  const pool = new Uint8Array(1 << 16);
+  for (let i = 0; i < pool.length; i++) pool[i] = rng.nextU32() & 0xff;
+  const frame = new Uint8Array(2048);
+  const ev = new EventHeap();
+  const flows = new FlowTable();
+  const writer = await PcapWriter.open(path, { linkType: 1, snaplen: 65535 });
+  const endS = seconds;
+  let tcpFlows = 0, dnsFlows = 0, packets = 0, bytes = 0, ipId = rng.nextU32();
+  const hostsSeen = new Set<number>();
+
+  /** Schedules every packet of a new flow starting at t (seconds relative to the trace start). */
+  const startFlow = (t: number): void => {
+    const f = flows.alloc();
+    flows.seen[f] = 0;
+    const rtt = Math.min(0.6, Math.max(0.001, 0.03 * Math.exp(0.7 * rng.normal())));
+    flows.cport[f] = 32768 + rng.int(28232);
+    let n = 0;
+    if (rng.next() < tcpShare) {
+      flows.proto[f] = 6;
+      flows.client[f] = clientIp[pick(clientCdf, rng.next())]!;
+      flows.server[f] = serverIp[pick(serverCdf, rng.next())]!;
+      flows.sport[f] = SERVER_PORTS[pick(portCdf, rng.next())]!;
+      const upload = rng.next() < 0.2;
+      const data = Math.min(cap, Math.floor(2 * Math.pow(1 - rng.next(), -1 / alpha)));
+      const bottleneck = 20e6 * Math.exp(0.8 * rng.normal());
+      const gap = (8 * (MSS + 54)) / bottleneck;
+      const ci = rng.nextU32(), si = rng.nextU32();
+      const S = 0x80; // sent by the server
+      const req = 80 + rng.int(621);
+      // Handshake and request (client at t, server answers one RTT later).
+      ev.push(t, f, F.SYN, ci, 0, 0);
+      ev.push(t + rtt, f, S | F.SYN | F.ACK, si, ci + 1, 0);
+      ev.push(t + rtt + CLIENT_DELAY_S, f, F.ACK, ci + 1, si + 1, 0);
+      ev.push(t + rtt + 2 * CLIENT_DELAY_S, f, F.PSH | F.ACK, ci + 1, si + 1, req);
+      n += 4;
+      // Data in slow-start rounds from the sender; ACKs from the receiver.
+      const sender = upload ? 0 : S;
+      const receiver = upload ? S : 0;
+      const sIsn = upload ? ci + 1 + req : si + 1;
+      const rIsn = upload ? si + 1 : ci + 1 + req;
+      // Downloads start when the request reached the server and its first segment came back (one RTT);
+      // uploads start right after the request. Server->client packets appear one RTT after the cause.
+      let roundStart = t + rtt + 2 * CLIENT_DELAY_S + (upload ? CLIENT_DELAY_S : rtt);
+      const ackDelay = upload ? rtt : CLIENT_DELAY_S;
+      let cwnd = 10, sent = 0, off = 0, last = roundStart;
+      while (sent < data) {
+        const burst = Math.min(cwnd, data - sent);
+        for (let j = 0; j < burst; j++) {
+          const len = sent === data - 1 ? 1 + ((req * 7919 + data) % MSS) : MSS;
+          const ts = roundStart + j * gap;
+          ev.push(ts, f, sender | F.ACK | (sent === data - 1 ? F.PSH : 0), sIsn + off, rIsn, len);
+          off += len;
+          sent++;
+          n++;
+          if (sent % 2 === 0 || sent === data) {
+            ev.push(ts + ackDelay, f, receiver | F.ACK, rIsn, sIsn + off, 0);
+            n++;
+          }
+          last = ts;
+        }
+        roundStart += Math.max(rtt, burst * gap);
+        cwnd = Math.min(64, cwnd * 2);
+      }
+      // Teardown: the server closes; the client answers with FIN-ACK; the server's last ACK follows one RTT later.
+      const cFin = upload ? sIsn + off : rIsn;
+      const sFin = upload ? rIsn : sIsn + off;
+      const tf = last + (upload ? rtt : 0) + 2 * CLIENT_DELAY_S;
+      ev.push(tf, f, S | F.FIN | F.ACK, sFin, cFin, 0);
+      ev.push(tf + CLIENT_DELAY_S, f, F.FIN | F.ACK, cFin, sFin + 1, 0);
+      ev.push(tf + CLIENT_DELAY_S + rtt, f, S | F.ACK, sFin + 1, cFin + 1, 0);
+      n += 3;
+    } else {
+      flows.proto[f] = 17;
+      flows.client[f] = clientIp[pick(clientCdf, rng.next())]!;
+      flows.server[f] = resolverIp[rng.int(nResolvers)]!;
+      flows.sport[f] = 53;
+      const q = 28 + rng.int(40);
+      ev.push(t, f, 0, 0, 0, q);
+      n++;
+      if (rng.next() >= 0.03) {
+        ev.push(t + rtt, f, 0x80, 0, 0, q + 16 + rng.int(300));
+        n++;
+      }
+    }
+    flows.pending[f] = n;
+  };
+
+  let nextFlow = -warmup + -Math.log(1 - rng.next()) / flowRate;
+  for (;;) {
+    const te = ev.peekTime();
+    if (nextFlow < endS && nextFlow <= te) {
+      startFlow(nextFlow);
+      nextFlow += -Math.log(1 - rng.next()) / flowRate;
+      continue;
+    }
+    if (te === Infinity) break;
+    const s = ev.pop();
+    const f = ev.flow[s]!;
+    const t = ev.time[s]!;
+    if (t >= 0 && t < endS) {
+      const k = ev.kind[s]!;
+      const fromServer = (k & 0x80) !== 0;
+      const src = fromServer ? flows.server[f]! : flows.client[f]!;
+      const dst = fromServer ? flows.client[f]! : flows.server[f]!;
+      const sp = fromServer ? flows.sport[f]! : flows.cport[f]!;
+      const dp = fromServer ? flows.cport[f]! : flows.sport[f]!;
+      const payload = ev.payload[s]!;
+      const len = encode(frame, src, dst, sp, dp, flows.proto[f]!, k & 0x1f, ev.seq[s]!, ev.ack[s]!, payload, ipId++, pool, Math.imul(ipId, 0x9e3779b1) >>> 20);
+      writer.write(startNs + BigInt(Math.round(t * 1e9)), frame.subarray(0, len));
+      packets++;
+      bytes += len;
+      if (!flows.seen[f]) {
+        flows.seen[f] = 1;
+        if (flows.proto[f] === 6) tcpFlows++;
+        else dnsFlows++;
+        hostsSeen.add(src);
+        hostsSeen.add(dst);
+      }
+    }
+    if (--flows.pending[f]! === 0) flows.release(f);
+  }
+  await writer.close();
+  return {
+    path,
+    packets,
+    bytes,
+    seconds,
+    tcpFlows,
+    dnsFlows,
+    hosts: hostsSeen.size,
+    meanPacketsPerFlow: meanPerFlow,
+    flowArrivalRate: flowRate,
+    seed,
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Forecasting (seed 000): the shared-representation multi-task forecaster, its baselines, training, metrics and
+ * checkpoints, on TensorFlow.js (wasm backend by default).
+ */
+export { useBackend } from './backend.ts';
+export type { BackendName } from './backend.ts';
+export { MODEL_KINDS, NEURAL_KINDS, DEFAULT_CONFIG, makeConfig, effectiveBatch } from './config.ts';
+export type { ForecastConfig, ModelKind, LossWeighting } from './config.ts';
+export { prepare, origins, allocBatch, fillBatch } from './windows.ts';
+export type { Prepared, Part, BatchBuffers } from './windows.ts';
+export { createForecaster, forecastZ, metricGroups } from './forecaster.ts';
+export type { Forecaster } from './forecaster.ts';
+export { train, partMse, taskWeights } from './train.ts';
+export type { TrainResult, EpochInfo, TrainHooks } from './train.ts';
+export { computeMetrics, naiveForecast, seasonalNaiveForecast, maseScale, seasonPeriod } from './metrics.ts';
+export type { ForecastMetrics, HorizonMetrics } from './metrics.ts';
+export { saveCheckpoint, loadCheckpoint, checkDataset, applyWeights, CHECKPOINT_FORMAT } from './checkpoint.ts';
+export type { CheckpointBody, LoadedCheckpoint } from './checkpoint.ts';
+export { evaluate, forecastFuture, loadForecaster } from './evaluate.ts';
+export { dense2d } from './dense.ts';
+export { ParamStore } from './params.ts';

@@ -1,0 +1,48 @@
+/** Smoke test of `experiment shedding` on a tiny configuration: every output is written and well formed. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSheddingExperiment } from '../../src/experiments/shedding.ts';
+
+test('experiment shedding (tiny): results.json, CSVs and SVG figures', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'loadcast-exp-'));
+  try {
+    const r = await runSheddingExperiment({
+      background: '../shared/data/pcap/ndpi__gnutella.pcap',
+      outDir: dir,
+      quick: true,
+      rate: 2000,
+      seconds: 8,
+      attackAtS: 3,
+      ddosForS: 3,
+      synForS: 3,
+      warmupBatches: 15,
+    });
+    const j = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
+    for (const k of ['ewma', 'slr', 'mlr']) {
+      assert.ok(Number.isFinite(j.predictors[k].meanRelError), `${k} error`);
+      assert.ok(j.predictors[k].batches > 10);
+    }
+    assert.ok(j.shedding.budgetNs > 0);
+    assert.ok(j.shedding.withinBudgetShare >= 0 && j.shedding.withinBudgetShare <= 1);
+    for (const m of ['none', 'packet', 'flow']) assert.ok(Number.isFinite(j.accuracy[m].activeFlowsMeanRelError), `${m} accuracy`);
+    assert.ok(j.overheadShare > 0 && j.overheadShare < 1);
+    assert.equal(j.config.backgroundPackets, r.config.backgroundPackets);
+    // The background holds at least the requested rate (whole repetitions) for the requested length.
+    assert.ok(j.config.backgroundRate >= 2000 && j.config.backgroundRate < 3000, `background rate ${j.config.backgroundRate}`);
+    assert.ok(Math.abs(j.config.backgroundSeconds - 8) < 0.5);
+    for (const f of ['fig3.csv', 'fig4.csv', 'fig5.csv']) {
+      const lines = (await readFile(join(dir, f), 'utf8')).trim().split('\n');
+      assert.ok(lines.length > 5, `${f} has rows`);
+    }
+    for (const f of ['fig3.svg', 'fig3-error.svg', 'fig4.svg', 'fig5.svg']) {
+      const svg = await readFile(join(dir, f), 'utf8');
+      assert.match(svg, /^<svg/);
+      assert.ok((await stat(join(dir, f))).size > 1000);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
