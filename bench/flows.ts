@@ -2,7 +2,7 @@
  * Benchmark: the `flows` query (per-5-tuple records in a FlowTable), unsampled, on a dense trace, side by side
  * with argus (`argus -r FILE -w /dev/null`, Debian's flow monitor in C) on the same pcap in the same run.
  *
- * Inputs (built once into /tmp/loadcast-bench, ~2.1 M packets each, about 1 Mpps of trace time), each a real
+ * Inputs (built once into /tmp/loadcast-bench-flows, ~2.1 M packets each, about 1 Mpps of trace time), each a real
  * trace replayed back to back with `retimeTrace` (every repetition gets its own address mapping, so its flows are
  * new flows):
  *   mixed  five general Ethernet traces (nDPI netflix + gnutella + bitcoin, Malcolm wannacry, ESnet nmap), each
@@ -168,7 +168,7 @@ async function scenario(name: string, file: string, source: string) {
 }
 
 async function main(): Promise<void> {
-  const dir = '/tmp/loadcast-bench';
+  const dir = '/tmp/loadcast-bench-flows';
   mkdirSync(dir, { recursive: true });
   const mixed = join(dir, 'flows-mixed.pcap');
   const flood = join(dir, 'flows-flood.pcap');

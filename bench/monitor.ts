@@ -10,6 +10,7 @@
  * Reported per trace (median of RUNS runs):
  *   monitorMpps        packets / processing time (engine CPU time: queries + overhead) = the `mpps` of --json
  *   monitorWallMpps    packets / wall time of the whole run (reading the file included)
+ *   monitorEndToEndCpuMpps  packets / process CPU time of the whole run (read + decode + everything)
  *   queryShare / overheadShare   where the processing time goes
  *   argusWallMpps, argusCpuMpps  argus on the same file
  * Usage: npx tsx bench/monitor.ts [--runs N]
@@ -52,9 +53,13 @@ async function main(): Promise<void> {
     const mpps: number[] = [];
     const wall: number[] = [];
     const over: number[] = [];
+    const cpu: number[] = [];
     let packets = 0;
     for (let r = 0; r < RUNS; r++) {
+      const c0 = process.cpuUsage();
       const rep = await runMonitor(file, { queries: ['flows'], shed: 'none', predictor: 'mlr' });
+      const c = process.cpuUsage(c0);
+      cpu.push(rep.summary.packets / ((c.user + c.system) / 1e6) / 1e6);
       packets = rep.summary.packets;
       mpps.push(rep.summary.mpps);
       wall.push(rep.summary.packets / rep.summary.wallSeconds / 1e6);
@@ -68,11 +73,13 @@ async function main(): Promise<void> {
       packets,
       monitorMpps: m,
       monitorWallMpps: median(wall),
+      monitorEndToEndCpuMpps: median(cpu),
       overheadShare: median(over),
       queryShare: 1 - median(over),
       argusWallMpps,
       argusCpuMpps,
       monitorOverArgusCpu: argusCpuMpps ? m / argusCpuMpps : null,
+      endToEndOverArgusCpu: argusCpuMpps ? median(cpu) / argusCpuMpps : null,
     };
   }
   process.stdout.write(`${JSON.stringify({ bench: 'monitor', runs: RUNS, node: process.version, loadAverage1m: (await import('node:os')).loadavg()[0], traces: out }, null, 2)}\n`);

@@ -32,6 +32,7 @@ export function demoSummary(r: DemoResult): Record<string, unknown> {
     report: r.report,
     machine: r.machine,
     totalSeconds: r.totalSeconds,
+    totalCpuSeconds: r.totalCpuSeconds,
     steps: r.steps,
     capture: {
       status: r.capture.status,
@@ -88,7 +89,7 @@ function printHuman(r: DemoResult): void {
   } else if (fc) {
     out.push(`Slow loop: dataset T=${fc.prepare.T} K=${fc.prepare.K} prepared; forecasting experiment ${fc.experiment.status.toUpperCase()}: ${fc.experiment.message ?? ''}`);
   } else out.push(`Slow loop: ${r.forecast.status.toUpperCase()}: ${r.forecast.message ?? ''}`);
-  out.push(`Total ${r.totalSeconds.toFixed(1)} s on ${r.machine.cpu} (${r.machine.cores} cores), node ${r.machine.node}`);
+  out.push(`Total ${r.totalSeconds.toFixed(1)} s (CPU ${r.totalCpuSeconds.toFixed(1)} s) on ${r.machine.cpu} (${r.machine.cores} cores), node ${r.machine.node}`);
   out.push(`Report: ${r.report}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

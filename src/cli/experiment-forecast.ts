@@ -25,6 +25,9 @@ export function registerExperimentForecast(experiment: Command): void {
     .option('--hidden <n>', 'hidden size of the neural models (transformer capped at 64)', '128')
     .option('--epochs <n>', 'maximum epochs (default 30, quick 4)')
     .option('--max-minutes <x>', 'wall-clock cap per model (0 = none; a cap makes reruns timing-dependent)', '0')
+    .option('--steps-per-epoch <n>', 'cap on optimiser steps per epoch (default: all windows; quick 25)')
+    .option('--patience <n>', 'early stopping patience in epochs (default 4; quick 2)')
+    .option('--lr <x>', 'Adam learning rate (default 0.001)')
     .option('--table-only', 'Table 1 only (no sweeps, no sensitivity)')
     .option('--no-figures', 'skip SVG figures')
     .option('--backend <name>', 'auto|wasm|cpu|tensorflow', 'auto')
@@ -49,6 +52,9 @@ export function registerExperimentForecast(experiment: Command): void {
         hidden: parseNumber(String(o.hidden), '--hidden', { integer: true, min: 1 }),
         epochs: o.epochs !== undefined ? parseNumber(String(o.epochs), '--epochs', { integer: true, min: 0 }) : undefined,
         maxMinutes: parseNumber(String(o.maxMinutes), '--max-minutes', { min: 0 }),
+        stepsPerEpoch: o.stepsPerEpoch !== undefined ? parseNumber(String(o.stepsPerEpoch), '--steps-per-epoch', { integer: true, min: 0 }) : undefined,
+        patience: o.patience !== undefined ? parseNumber(String(o.patience), '--patience', { integer: true, min: 1 }) : undefined,
+        lr: o.lr !== undefined ? parseNumber(String(o.lr), '--lr', { min: 0 }) : undefined,
         tableOnly: Boolean(o.tableOnly),
         figures: o.figures !== false,
         backend: be,

@@ -48,11 +48,11 @@ export function registerSeries(program: Command): void {
   series
     .command('prepare')
     .description(
-      'Read a cluster trace, mask invalid values, resample to a fixed step (mean within a step; no sample =\n' +
-        'missing, never zero-filled), split chronologically, compute training statistics and a task adjacency, and\n' +
-        'write everything to one DuckDB file.\n' +
-        'Sources: alibaba2018 (machine_usage; --meta machine_meta for failure domains), bitbrains (GWA-T-12: the\n' +
-        'combined file or per-VM CSVs), long (time, entity, metric, value), wide (time + one column per series,\n' +
+      'Read a cluster trace, mask invalid values, resample to a fixed step (mean within a step; no sample = ' +
+        'missing, never zero-filled), split chronologically, compute training statistics and a task adjacency, and ' +
+        'write everything to one DuckDB file. ' +
+        'Sources: alibaba2018 (machine_usage; --meta machine_meta for failure domains), bitbrains (GWA-T-12: the ' +
+        'combined file or per-VM CSVs), long (time, entity, metric, value), wide (time + one column per series, ' +
         'named entity:metric). Inputs: CSV, CSV.gz or Parquet.',
     )
     .requiredOption('--source <kind>', `one of ${SOURCE_KINDS.join(', ')}`)
@@ -97,7 +97,7 @@ export function registerSeries(program: Command): void {
   series
     .command('info')
     .description(
-      'Describe a prepared dataset: T, K, step, entities, metrics, missing share per metric, split boundaries,\n' +
+      'Describe a prepared dataset: T, K, step, entities, metrics, missing share per metric, split boundaries, ' +
         'adjacency kind and edges, masked values by reason, gap report summary.',
     )
     .argument('<dataset>', 'DuckDB file written by `series prepare`')
@@ -111,8 +111,8 @@ export function registerSeries(program: Command): void {
   series
     .command('export')
     .description(
-      'Write the dataset as a dense CSV (time + one column per series named entity:metric; raw values in\n' +
-        'shortest round-trip form, empty = missing) and a JSON beside it (T, K, train_end, val_end, training\n' +
+      'Write the dataset as a dense CSV (time + one column per series named entity:metric; raw values in ' +
+        'shortest round-trip form, empty = missing) and a JSON beside it (T, K, train_end, val_end, training ' +
         'mean/std per series), so an outside tool can run on exactly the same numbers.',
     )
     .argument('<dataset>', 'DuckDB file written by `series prepare`')

@@ -2,6 +2,7 @@
  * Demo report: turns a {@link DemoResult} into the sections of one self-contained HTML page. Every figure in
  * it is a measured value from this run; a part that did not run says so (missing or failed, with the reason).
  */
+import { dirname } from 'node:path';
 import type { Report, ReportInput, ReportSection } from '../report/index.ts';
 import type { DemoResult, PartOutcome } from './demo.ts';
 
@@ -19,7 +20,7 @@ const num = (x: number | undefined, d = 3): number | undefined => (x !== undefin
 function notRun(heading: string, part: PartOutcome<unknown>, what: string): ReportSection {
   return {
     heading: `${heading} — ${part.status === 'missing' ? 'NOT RUN (missing)' : 'FAILED'}`,
-    text: `${what} ${part.status === 'missing' ? 'did not run: a piece it needs is missing from this build' : 'failed'}: ${part.message ?? 'no detail'}. No result is shown for it.`,
+    text: `${what} ${part.status === 'missing' ? 'did not run because its input is missing' : 'failed'}: ${part.message ?? 'no detail'}. No result is shown for it.`,
   };
 }
 
@@ -72,13 +73,13 @@ export function buildDemoReport(r: DemoResult, a: DemoReportAssets): Report {
     heading: 'Overview',
     text: [
       dataLine,
-      `Scale: ${r.scale}; seed ${r.seed}; total ${r.totalSeconds.toFixed(1)} s. Reproduce everything with: ${demoCommand(r)}`,
+      `Scale: ${r.scale}; seed ${r.seed}; total ${r.totalSeconds.toFixed(1)} s wall, ${r.totalCpuSeconds.toFixed(1)} s CPU. Reproduce everything with: ${demoCommand(r)}`,
       missingParts.length ? `Parts that did not produce results: ${missingParts.join('; ')}.` : 'Every part ran.',
     ].join('\n\n'),
     table: {
-      caption: 'Steps and their wall time',
-      columns: ['step', 'status', 'seconds'],
-      rows: r.steps.map((s) => [s.name, s.status, num(s.seconds, 2)]),
+      caption: 'Steps: wall time, and CPU time of this process (user + system; lower than wall when the machine is shared)',
+      columns: ['step', 'status', 'wall (s)', 'CPU (s)'],
+      rows: r.steps.map((s) => [s.name, s.status, num(s.seconds, 2), num(s.cpuSeconds, 2)]),
     },
   });
 
@@ -179,12 +180,13 @@ export function buildDemoReport(r: DemoResult, a: DemoReportAssets): Report {
         text:
           `Same protocol for every model: z-scored with training statistics, chronological 70/10/20 split, early stopping on validation; ` +
           `MSE and MAE on the z-scale (test part), RelMAE = MAE / MAE of the naive last value. ` +
-          `Reproduce: ./bin/loadcast experiment forecast ${ex.value.args.join(' ')}`,
+          `Backend: ${ex.value.backend}. ` +
+          `Reproduce: ./bin/loadcast experiment forecast --data ${a.rel(pr.out)} --out ${a.rel(dirname(pr.out))} ${ex.value.args.join(' ')}`,
         svg: a.fcSvgs,
         table: {
           caption: 'Table 1 (test part, averaged over horizons)',
-          columns: ['model', 'MSE', 'MAE', 'RelMAE', 'train (s)'],
-          rows: ex.value.rows.map((x) => [x.model, num(x.mse), num(x.mae), num(x.relMae), num(x.trainSeconds, 2)]),
+          columns: ['model', 'MSE', 'MAE', 'RelMAE', 'median RelMAE', 'train (s)', 'epochs'],
+          rows: ex.value.rows.map((x) => [x.model, num(x.mse), num(x.mae), num(x.relMae), num(x.medianRelMae), num(x.trainSeconds, 2), x.epochs]),
         },
         json: ex.value.raw,
       });
@@ -204,7 +206,7 @@ export function buildDemoReport(r: DemoResult, a: DemoReportAssets): Report {
       cores: m.cores,
       memory: `${m.memoryGiB} GiB`,
       os: m.os,
-      'total time': `${r.totalSeconds.toFixed(1)} s`,
+      'total time': `${r.totalSeconds.toFixed(1)} s wall, ${r.totalCpuSeconds.toFixed(1)} s CPU`,
     },
     sections,
   };

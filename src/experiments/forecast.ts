@@ -37,6 +37,10 @@ export interface ForecastExperimentOptions {
   hidden?: number;
   epochs?: number;
   maxMinutes?: number;
+  /** Cap on optimiser steps per epoch (default: quick 25, full 0 = all windows). */
+  stepsPerEpoch?: number;
+  patience?: number;
+  lr?: number;
   /** Skip sweeps and sensitivity (Table 1 only). */
   tableOnly?: boolean;
   figures?: boolean;
@@ -116,8 +120,9 @@ export async function runForecastExperiment(o: ForecastExperimentOptions): Promi
     hidden: o.hidden ?? 128,
     epochs: o.epochs ?? st.epochs,
     seed,
-    patience: st.patience,
-    stepsPerEpoch: st.stepsPerEpoch,
+    patience: o.patience ?? st.patience,
+    stepsPerEpoch: o.stepsPerEpoch ?? st.stepsPerEpoch,
+    ...(o.lr ? { lr: o.lr } : {}),
     maxMinutes: o.maxMinutes ?? 0,
   };
   mkdirSync(o.outDir, { recursive: true });

@@ -4,3 +4,4 @@ export { locateData, DEFAULT_DATA_DIR, PACKAGE_ROOT, type DataLocation } from '.
 export { writeSyntheticTrace, expectedTcpPackets, type SyntheticTraceOptions, type SyntheticTraceReport } from './synthetic-trace.ts';
 export { writeSyntheticCluster, type SyntheticClusterOptions } from './synthetic-cluster.ts';
 export { runSheddingExperiment, type SheddingExperimentOptions, type SheddingResults, type ModeResult } from './shedding.ts';
+export { runForecastExperiment, type ForecastExperimentOptions, type ForecastExperimentResults, type TableRow } from './forecast.ts';

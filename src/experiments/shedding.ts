@@ -55,7 +55,12 @@ export interface ModeResult {
   readonly intervals: number;
   readonly withinBudgetShare: number;
   readonly costOverBudgetP95: number;
+  /** Whole run (warm-up included: nothing is shed while the predictors learn). */
   readonly uncontrolledDrops: number;
+  /** During the SYN flood only. */
+  readonly attackDrops: number;
+  /** After the warm-up. */
+  readonly postWarmupDrops: number;
   readonly meanRate: number;
   readonly minRate: number;
   readonly overheadShare: number;
@@ -73,7 +78,9 @@ export interface SheddingResults {
     readonly unshedOverBudgetShare: number;
     readonly normalCostNs: number;
     readonly attackCostNs: number;
+    /** Whole-run drops per mode, and during the flood only. */
     readonly uncontrolledDrops: { readonly none: number; readonly packet: number; readonly flow: number };
+    readonly attackDrops: { readonly none: number; readonly packet: number; readonly flow: number };
   };
   readonly accuracy: Record<'none' | 'packet' | 'flow', ModeResult>;
   /** Features + prediction + shedding time / total processing time, in the flow-sampling run. */
@@ -111,6 +118,8 @@ function modeResult(run: MonitorReport, ref: MonitorReport, t0: bigint, fromNs: 
     withinBudgetShare: ratios.length ? ratios.filter((x) => x <= 1.05).length / ratios.length : NaN,
     costOverBudgetP95: quantile(ratios, 0.95),
     uncontrolledDrops: run.summary.uncontrolledDrops,
+    attackDrops: batchesIn(run, t0, fromNs, toNs).reduce((a, b) => a + b.drops, 0),
+    postWarmupDrops: run.state.records.filter((b) => !b.warmup).reduce((a, b) => a + b.drops, 0),
     meanRate: mean(rates),
     minRate: rates.length ? Math.min(...rates) : NaN,
     overheadShare: run.summary.overheadShare,
@@ -210,6 +219,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
       normalCostNs,
       attackCostNs,
       uncontrolledDrops: { none: accuracy.none.uncontrolledDrops, packet: accuracy.packet.uncontrolledDrops, flow: accuracy.flow.uncontrolledDrops },
+      attackDrops: { none: accuracy.none.attackDrops, packet: accuracy.packet.attackDrops, flow: accuracy.flow.attackDrops },
     },
     accuracy,
     overheadShare: runs.flow!.summary.overheadShare,

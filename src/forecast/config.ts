@@ -36,6 +36,8 @@ export interface ForecastConfig {
   lowRank: number;
   /** Shared model: use graph propagation (eq. 3-4); false for the ablation. */
   graph: boolean;
+  /** Shared model: message width of the graph propagation (eq. 3). */
+  graphDim: number;
 }
 
 export const DEFAULT_CONFIG: ForecastConfig = {
@@ -54,6 +56,7 @@ export const DEFAULT_CONFIG: ForecastConfig = {
   patch: 8,
   lowRank: 4,
   graph: true,
+  graphDim: 16,
 };
 
 /** Merges and validates a partial config. */
@@ -77,6 +80,7 @@ export function makeConfig(partial: Partial<ForecastConfig>): ForecastConfig {
   positiveInt('stepsPerEpoch', 0);
   positiveInt('patch');
   positiveInt('lowRank', 0);
+  positiveInt('graphDim');
   if (!(c.lr > 0)) throw new ForecastError('forecast.bad-config', `--lr must be > 0, got ${c.lr}`, 'e.g. --lr 0.001');
   if (!['uniform', 'inverse-variance', 'learned'].includes(c.lossWeights)) {
     throw new ForecastError('forecast.bad-config', `unknown loss weighting "${c.lossWeights}"`, 'use uniform, inverse-variance or learned');

@@ -37,6 +37,7 @@ export function createForecaster(ds: MultiSeries, cfg: ForecastConfig): Forecast
     patch: cfg.patch,
     lowRank: cfg.lowRank,
     graph: cfg.graph,
+    graphDim: cfg.graphDim,
   };
   const model = NEURAL_KINDS.includes(cfg.model) ? createModel(cfg, ctx) : null;
   return {

@@ -6,6 +6,7 @@
 import { tf } from './backend.ts';
 import type { MultiSeries } from '../series/dataset.ts';
 import { Rng } from '../random.ts';
+import { dense2d } from './dense.ts';
 import { effectiveBatch, type ForecastConfig } from './config.ts';
 import { createForecaster, forecastZ, type Forecaster } from './forecaster.ts';
 import { allocBatch, fillBatch, origins, prepare, type Prepared } from './windows.ts';
@@ -109,9 +110,12 @@ export function train(ds: MultiSeries, cfg: ForecastConfig, hooks: TrainHooks = 
   // Learned (uncertainty) weighting, Kendall et al.: w_g = exp(-s_g) per metric group, + s_g / 2 penalty.
   const learned = cfg.lossWeights === 'learned';
   const logVar = learned ? model.params.get('loss.logvar', [f.ctx.groupCount], 'zeros') : null;
-  const groupRows = new Int32Array(B * K);
-  for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) groupRows[b * K + k] = f.ctx.groupOf[k]!;
-  const groupRowsT = tf.tensor1d(groupRows, 'int32');
+  // One-hot metric group of each row (a matMul instead of tf.gather: gather's gradient needs a kernel the wasm
+  // backend lacks).
+  const G = f.ctx.groupCount;
+  const groupRows = new Float32Array(B * K * G);
+  for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) groupRows[(b * K + k) * G + f.ctx.groupOf[k]!] = 1;
+  const groupRowsT = tf.tensor2d(groupRows, [B * K, G]);
   const groupCounts = new Float32Array(f.ctx.groupCount);
   for (let k = 0; k < K; k++) groupCounts[f.ctx.groupOf[k]!]! += 1 / K;
   const groupFracT = tf.tensor1d(groupCounts);
@@ -150,7 +154,7 @@ export function train(ds: MultiSeries, cfg: ForecastConfig, hooks: TrainHooks = 
           const se = tf.mul(tf.mul(tf.square(tf.sub(pred, y)), m), wRowsT);
           if (!logVar) return tf.div(tf.sum(se), cnt) as tf.Scalar;
           // Eq. 6 with learned weights: sum_k exp(-s_g(k)) MSE_k + s_g/2 (per-group precision).
-          const prec = tf.reshape(tf.exp(tf.neg(tf.gather(logVar, groupRowsT))), [B * K, 1]);
+          const prec = dense2d(groupRowsT, tf.reshape(tf.exp(tf.neg(logVar)), [G, 1]) as tf.Tensor2D); // [B*K, 1]
           const data = tf.div(tf.sum(tf.mul(se, prec)), cnt);
           return tf.add(data, tf.mul(0.5, tf.sum(tf.mul(logVar, groupFracT)))) as tf.Scalar;
         }, vars);

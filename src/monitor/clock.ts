@@ -13,9 +13,8 @@
  * lateness of the engine behind the replay, and once it exceeds the buffer the first packets of the batch are
  * lost.
  */
-import type { PacketBatch } from '../capture/batch.ts';
-import { EmulatedCpu } from '../shed/emulated-cpu.ts';
-import type { Budget } from '../shed/budget.ts';
+import type { PacketBatch } from '../capture/index.ts';
+import { type Budget, EmulatedCpu } from '../shed/index.ts';
 import type { CpuModel } from './components.ts';
 
 /** Number of leading packets of `batch` whose offset is below `untilNs`. */

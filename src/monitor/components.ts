@@ -3,9 +3,9 @@
  * predict) satisfy them directly; tests pass small fakes. The shedding controller, budget and CPU/buffer model
  * are src/shed's own classes (see engine.ts and clock.ts).
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
-import type { Query, SamplingMethod } from '../queries/query.ts';
-import type { CostPredictor } from '../predict/predictor.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
+import type { Query, SamplingMethod } from '../queries/index.ts';
+import type { CostPredictor } from '../predict/index.ts';
 
 /** Per-batch traffic features (src/features FeatureExtractor). */
 export interface FeatureSource {

@@ -19,28 +19,15 @@
  * and the rest (shedding phase, feature commit, history) is estimated per packet, so a sudden flood does not
  * overrun the budget while an EWMA of past batches catches up. {@link EngineController} plugs that in.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
-import type { FlushContext, QueryResult } from '../queries/query.ts';
-import type { CostPredictor } from '../predict/predictor.ts';
-import type { Budget } from '../shed/budget.ts';
-import { ShedController, type ShedControllerOptions, type ShedPlan } from '../shed/controller.ts';
-import { FlowSampler, flowThreshold } from '../shed/flow-sampler.ts';
-import { PacketSampler } from '../shed/packet-sampler.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
+import { type FlushContext, type QueryResult, flowThreshold } from '../queries/index.ts';
+import type { CostPredictor } from '../predict/index.ts';
+import { type Budget, FlowSampler, PacketSampler, type ShedPlan } from '../shed/index.ts';
+import { type EngineController, sameRates } from './controller.ts';
 import type { CpuModel, EngineQuery, FeatureSource } from './components.ts';
+import { CostFloor } from './cost-floor.ts';
 import { GcWatch, type GcWindow } from './gc-watch.ts';
 import type { BatchRecord, IntervalResult, ResultSink, TelemetrySink } from './records.ts';
-
-/** The src/shed controller with the available time supplied by the engine for the batch at hand. */
-export class EngineController extends ShedController {
-  /** Set by the engine before each plan(); NaN = the controller's own estimate. */
-  nextAvailableNs = NaN;
-  constructor(opts: ShedControllerOptions) {
-    super(opts);
-  }
-  override availableNs(): number {
-    return Number.isNaN(this.nextAvailableNs) ? super.availableNs() : this.nextAvailableNs;
-  }
-}
 
 export interface EngineOptions {
   readonly queries: readonly EngineQuery[];
@@ -74,6 +61,8 @@ export interface EngineOptions {
    * sub-millisecond query costs a long scavenge corrupts a sample as much as a major GC. Infinity = major only.
    */
   readonly gcPauseFlagNs?: number;
+  /** Starvation guard: run a query disabled this many batches in a row once at a low rate (default 10). */
+  readonly probeAfter?: number;
   /** Clock for cost measurement (default process.hrtime.bigint); tests inject a fake one. */
   readonly timer?: () => bigint;
   /** GC detector (default a real {@link GcWatch}); tests inject a fake one. */
@@ -122,6 +111,8 @@ export class MonitorEngine {
   private readonly selBufs: Uint32Array[];
   private readonly featOf: Float64Array[];
   private readonly groupFeat: Float64Array[] = [];
+  private readonly guard: Float64Array;
+  private readonly floor: CostFloor;
   private readonly groupKey: number[] = [];
   private readonly groupFirst: number[] = [];
   private baseBuf = new Uint32Array(4096);
@@ -137,6 +128,11 @@ export class MonitorEngine {
   /** EWMA of the post-query overhead per admitted packet (feature commit, history update). */
   private postPerPkt = 0;
   private batchIndex = 0;
+  /** Consecutive batches each query was disabled, and the starvation-guard threshold. */
+  private readonly starved: Uint32Array;
+  private readonly probeAfter: number;
+  /** Starvation-guard runs so far. */
+  probes = 0;
   private shadowPred: Record<string, Float64Array> | undefined;
 
   constructor(private readonly opts: EngineOptions) {
@@ -168,6 +164,10 @@ export class MonitorEngine {
     this.intRateMin = new Float64Array(n).fill(1);
     this.intRateW = new Float64Array(n);
     this.intPackets = new Float64Array(n);
+    this.starved = new Uint32Array(n);
+    this.guard = new Float64Array(n);
+    this.floor = new CostFloor(n, 60);
+    this.probeAfter = opts.probeAfter ?? 10;
     this.state = {
       batches: 0,
       packets: 0,
@@ -202,7 +202,8 @@ export class MonitorEngine {
     const base = this.admitted(batch, lost);
     const feats = this.opts.features;
     feats.beginBatch(batch);
-    this.full = feats.measure(base, this.full.length ? this.full : undefined);
+    // Without drops the admitted packets are the whole batch: the extractor's no-selection path is faster.
+    this.full = feats.measure(lost === 0 ? undefined : base, this.full.length ? this.full : undefined);
     for (let i = 0; i < n; i++) {
       const p = q[i]!.predictor.predict(this.full);
       this.predFull[i] = p;
@@ -223,18 +224,25 @@ export class MonitorEngine {
       const rest = (shedPer + this.postPerPkt) * base.length;
       available = Math.max(0, this.budgetNs - backlog - (this.coversTotal ? preNs + rest : 0));
       ctl.nextAvailableNs = available;
-      let plan: ShedPlan = ctl.plan(this.predFull);
+      let plan: ShedPlan = ctl.plan(this.floored(this.predFull, null, base.length));
+      const first = plan.rates.slice();
       const clamped = this.anyFlow && this.flowClamped();
       if (plan.shedding || clamped) {
         for (;;) {
           this.applySampling(batch, base, plan.rates);
           passes++;
           if (plan.done || !plan.shedding) break;
-          const next = ctl.refine(this.pred, plan);
+          const re = this.floored(this.pred, this.sels, 0);
+          const next = ctl.refine(re, plan);
+          this.unfreezeRefined(next, plan, re, first);
           if (sameRates(next.rates, plan.rates)) break;
           plan = next;
         }
-      }
+        if (this.probeStarved(first)) {
+          this.applySampling(batch, base, this.rates);
+          passes++;
+        }
+      } else this.starved.fill(0);
       if (passes > 0 && base.length > 0) {
         const per = Number(timer() - tShed) / base.length;
         this.shedPerPkt = Number.isNaN(this.shedPerPkt) ? per : this.ewmaW * this.shedPerPkt + (1 - this.ewmaW) * per;
@@ -271,6 +279,7 @@ export class MonitorEngine {
       for (let i = 0; i < n; i++) {
         if (this.rates[i]! <= 0) continue;
         q[i]!.predictor.observe(this.featOf[i]!, this.measured[i]!);
+        this.floor.observe(i, this.measured[i]!, this.sels[i]!.length);
         for (const s of this.opts.shadows?.get(i) ?? []) s.observe(this.featOf[i]!, this.measured[i]!);
       }
     }
@@ -290,6 +299,60 @@ export class MonitorEngine {
     else if (feed && this.budget && !this.budget.ready) this.budget.addWarmupCost(queriesNs + chargedOverhead);
     this.opts.cpu.charge(queriesNs + chargedOverhead, batch);
     return this.record(batch, base.length, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes);
+  }
+
+  /**
+   * The refinement may disable (rate 0) a query that the first plan gave a positive rate, when the affine cost
+   * model through its two evaluated points has an intercept that alone exceeds the available time. That
+   * intercept is an extrapolation of the regression below the batch sizes it was fitted on (the true cost of an
+   * empty sample is ~0), and the seed never disables a query this way: it only scales the rate by available /
+   * predicted (section V.A). Such a query gets that proportional step instead. Disabling because even the
+   * minimum rates do not fit (the first plan's decision) is kept.
+   */
+  private unfreezeRefined(next: ShedPlan, prev: ShedPlan, re: Float64Array, first: Float64Array): void {
+    let sum = 0;
+    for (let i = 0; i < this.n; i++) if (prev.rates[i]! > 0) sum += re[i]!;
+    const step = sum > 0 ? Math.min(1, next.availableNs / (sum * (1 + next.errorTerm))) : 1;
+    for (let i = 0; i < this.n; i++) {
+      if (next.rates[i]! > 0 || !(first[i]! > 0) || !(prev.rates[i]! > 0)) continue;
+      next.rates[i] = Math.max(1e-3, prev.rates[i]! * step);
+      next.frozen[i] = 0;
+    }
+  }
+
+  /**
+   * Starvation guard. A query the shedder disables (rate 0) is not run, so its predictor gets no new
+   * observation and its error cannot shrink: a model that over-predicts small samples (e.g. an intercept
+   * extrapolated from full batches only) would keep it disabled for ever. After `probeAfter` consecutive
+   * disabled batches the query is run once at the rate of the batch's first plan (at least 1%), which gives
+   * its predictor a low-rate observation. Returns true when some rate was raised (the caller re-samples).
+   */
+  private probeStarved(first: Float64Array): boolean {
+    let raised = false;
+    for (let i = 0; i < this.n; i++) {
+      if (this.rates[i]! > 0) {
+        this.starved[i] = 0;
+        continue;
+      }
+      if (++this.starved[i]! < this.probeAfter) continue;
+      this.starved[i] = 0;
+      this.rates[i] = Math.min(1, Math.max(0.01, first[i]!));
+      this.probes++;
+      raised = true;
+    }
+    return raised;
+  }
+
+  /**
+   * What the controller plans with: each prediction, but never below packets x the query's 10th-percentile
+   * cost per packet in its recent history ({@link CostFloor}). A regression fitted on noisy costs of similar
+   * batches can come out nearly flat and then predict a 10x larger batch (a flood's first batch) at normal
+   * cost; the floor bounds that extrapolation error. Recorded predictions and error statistics stay raw.
+   */
+  private floored(pred: Float64Array, sels: Selection[] | null, packets: number): Float64Array {
+    const out = this.guard;
+    for (let i = 0; i < this.n; i++) out[i] = Math.max(pred[i]!, this.floor.min(i, sels ? sels[i]!.length : packets));
+    return out;
   }
 
   private flowClamped(): boolean {
@@ -489,9 +552,4 @@ export class MonitorEngine {
     for (const e of this.q) await e.query.close?.();
     return this.state;
   }
-}
-
-function sameRates(a: Float64Array, b: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

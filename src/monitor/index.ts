@@ -1,5 +1,6 @@
 /** The monitor engine (seed 004's fast loop) and its runner, sinks and statistics. */
-export { MonitorEngine, EngineController } from './engine.ts';
+export { MonitorEngine } from './engine.ts';
+export { EngineController } from './controller.ts';
 export type { EngineOptions, EngineState } from './engine.ts';
 export type { CpuModel, EngineQuery, FeatureSource } from './components.ts';
 export { EmulatedClock, RealtimeClock } from './clock.ts';

@@ -1,5 +1,5 @@
 /** Per-batch and per-interval records the engine produces, and the sinks that receive them. */
-import type { QueryResult } from '../queries/query.ts';
+import type { QueryResult } from '../queries/index.ts';
 
 /** What happened to one batch. Per-query arrays are indexed like the engine's query list. */
 export interface BatchRecord {

@@ -11,7 +11,8 @@ import { createQueries, loadUserQuery, type Query, type SamplingMethod } from '.
 import { type Budget, minRatesFor, parseMinRates } from '../shed/index.ts';
 import { EmulatedClock, RealtimeClock } from './clock.ts';
 import type { CpuModel, EngineQuery } from './components.ts';
-import { EngineController, type EngineState, MonitorEngine } from './engine.ts';
+import { EngineController } from './controller.ts';
+import { type EngineState, MonitorEngine } from './engine.ts';
 import type { BatchRecord, ResultSink, TelemetrySink } from './records.ts';
 import { JsonlResults } from './results-sink.ts';
 import { PRIMARY_FIELDS, type ResultError, type RunSummary, SummaryAccumulator, compareResults } from './summary.ts';

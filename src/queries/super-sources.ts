@@ -86,7 +86,8 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
       if (fh !== undefined) {
         const h = fh[i]!;
         const v = table.vals;
-        if (table.inserted || h < v[s + MIN_HASH]!) v[s + MIN_HASH] = h;
+        const o = table.valueIndex(s) + MIN_HASH;
+        if (table.inserted || h < v[o]!) v[o] = h;
       }
     }
   }
@@ -98,21 +99,22 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     const srcs = this.sources;
     const minHash = pairs.vals;
     for (let s = 0; s < pairs.slots; s++) {
-      if (!pairs.occupied(s) || (finalRate < 1 && minHash[s + MIN_HASH]! > thr)) continue;
+      if (!pairs.occupied(s) || (finalRate < 1 && minHash[pairs.valueIndex(s) + MIN_HASH]! > thr)) continue;
       const sc = srcs.scratch;
       const o = pairs.keyOffset(s);
       for (let w = 0; w < 4; w++) sc[w] = pairs.rows[o + w]!;
       const t = srcs.upsertScratch();
-      srcs.vals[t + FANOUT] = srcs.vals[t + FANOUT]! + 1;
+      const fo = srcs.valueIndex(t) + FANOUT;
+      srcs.vals[fo] = srcs.vals[fo]! + 1;
     }
     const fan = srcs.vals;
     const toResult = (t: number): SourceFanout => ({
       addr: formatAddress(srcs.rows, srcs.keyOffset(t)),
-      fanout: scaleFlowCount(fan[t + FANOUT]!, finalRate),
+      fanout: scaleFlowCount(fan[srcs.valueIndex(t) + FANOUT]!, finalRate),
     });
     const top = topSlots(srcs, FANOUT, this.k).slots.map(toResult);
     const threshold = this.threshold;
-    const above = topSlots(srcs, FANOUT, this.maxSources, (t) => scaleFlowCount(fan[t + FANOUT]!, finalRate) >= threshold);
+    const above = topSlots(srcs, FANOUT, this.maxSources, (t) => scaleFlowCount(fan[srcs.valueIndex(t) + FANOUT]!, finalRate) >= threshold);
     const value: SuperSourcesValue = {
       threshold,
       sources: above.slots.map(toResult),

@@ -59,8 +59,9 @@ export class TopDestinationsQuery implements Query<TopDestinationsValue> {
       const i = idx[j]!;
       const s = table.upsert(batch, i);
       const v = table.vals;
-      v[2 * s + BYTES] = v[2 * s + BYTES]! + w * len[i]!;
-      v[2 * s + PKTS] = v[2 * s + PKTS]! + w;
+      const o = table.valueIndex(s);
+      v[o + BYTES] = v[o + BYTES]! + w * len[i]!;
+      v[o + PKTS] = v[o + PKTS]! + w;
     }
   }
 
@@ -69,8 +70,8 @@ export class TopDestinationsQuery implements Query<TopDestinationsValue> {
     const { slots, passed } = topSlots(table, BYTES, this.k);
     const top = slots.map((s) => ({
       addr: formatAddress(table.rows, table.keyOffset(s)),
-      bytes: table.vals[2 * s + BYTES]!,
-      packets: table.vals[2 * s + PKTS]!,
+      bytes: table.vals[table.valueIndex(s) + BYTES]!,
+      packets: table.vals[table.valueIndex(s) + PKTS]!,
     }));
     const value = { top, destinations: passed, evictions: table.evictions };
     table.clear();

@@ -2,7 +2,7 @@
 import type { FlowTable } from './flow-table.ts';
 
 /**
- * The slots of the k highest values of column `col` (score = `table.vals[slot * valueColumns + col]`) among
+ * The slots of the k highest values of column `col` (score = `table.vals[table.valueIndex(slot) + col]`) among
  * occupied slots that pass `keep` (all when omitted), highest
  * first (ties broken by lower slot). Also returns how many slots passed.
  */
@@ -16,10 +16,9 @@ export function topSlots(
   let passed = 0;
   if (table.size === 0) return { slots: heap, passed };
   const vals = table.vals;
-  const vc = table.valueColumns;
   const less = (a: number, b: number): boolean => {
-    const x = vals[a * vc + col]!;
-    const y = vals[b * vc + col]!;
+    const x = vals[table.valueIndex(a) + col]!;
+    const y = vals[table.valueIndex(b) + col]!;
     return x < y || (x === y && a > b);
   };
   for (let s = 0; s < table.slots; s++) {

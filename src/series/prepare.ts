@@ -109,7 +109,7 @@ export async function prepareDataset(o: PrepareOptions, onProgress?: PrepareProg
     let pairs: { entity: string; metric: string }[];
     if (staged.layout === 'wide') {
       const metricsW = staged.metrics!;
-      masked.push(...(await binWide(conn, grid, { metrics: metricsW, nativeSlotSeconds: staged.nativeSlotSeconds })));
+      masked.push(...(await binWide(conn, grid, { metrics: metricsW })));
       const ents = (await wideEntities(conn)).sort(natural);
       pairs = ents.flatMap((entity) => metricsW.map((m) => ({ entity, metric: m.name })));
       await conn.run(`CREATE TABLE entity_map (entity VARCHAR, ei INTEGER)`);

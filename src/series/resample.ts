@@ -83,67 +83,21 @@ export async function counterReasons(conn: DuckDBConnection): Promise<{ metric: 
 
 export interface WideBinning {
   metrics: readonly { name: string; counter: boolean }[];
-  /** Native slot of the duplicate-stream rule (Bitbrains), seconds; undefined = no rule. */
-  nativeSlotSeconds?: number;
 }
 
 /**
  * Binning of a fixed-column source staged as `src(entity, ts, row_reason, all_zero, v<i>, r<i>)`, aggregated per
  * (entity, step) on all metrics at once (one hash group per entity-step rather than per series-step). Creates
- * temp table `steps(entity, t, m<i>...)` and returns step-level masked counts (duplicate-stream, counter-*).
- *
- * Duplicate-stream rule: inside one native slot of one entity, rows whose usage fields are all zero are dropped
- * when the slot holds a usable row with non-zero usage; the step mean is then taken over the kept rows.
+ * temp table `steps(entity, t, m<i>...)` and returns step-level masked counts (counter-*).
  */
 export async function binWide(conn: DuckDBConnection, g: Grid, b: WideBinning): Promise<{ metric: string; reason: string; count: number }[]> {
   const bucket = `CAST(floor((ts - ${g.start}) / ${g.stepSeconds}) AS INTEGER)`;
-  const slotS = b.nativeSlotSeconds;
-  const dup = slotS !== undefined;
-  const aligned = dup && g.stepSeconds === slotS && g.start % slotS === 0;
   const ok = (i: number): string => `row_reason IS NULL AND r${i} IS NULL`;
-  const aggs: string[] = [];
-  if (dup) aggs.push(`count(*) FILTER (WHERE row_reason IS NULL AND NOT all_zero) AS nz`);
-  b.metrics.forEach((m, i) => {
-    if (m.counter) aggs.push(`arg_max(v${i}, [ts, v${i}]) FILTER (WHERE ${ok(i)}) AS m${i}`);
-    else if (!dup) aggs.push(`avg(v${i}) FILTER (WHERE ${ok(i)}) AS m${i}`);
-    else {
-      aggs.push(
-        `sum(v${i}) FILTER (WHERE ${ok(i)} AND NOT all_zero) AS s${i}`,
-        `count(*) FILTER (WHERE ${ok(i)} AND NOT all_zero) AS n${i}`,
-        `sum(v${i}) FILTER (WHERE ${ok(i)} AND all_zero) AS zs${i}`,
-        `count(*) FILTER (WHERE ${ok(i)} AND all_zero) AS zn${i}`,
-      );
-    }
-  });
-  const keys = dup && !aligned ? `entity, ${bucket} AS t, floor(ts / ${slotS}) AS slot` : `entity, ${bucket} AS t`;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE lvl1 AS SELECT ${keys}, ${aggs.join(', ')} FROM src WHERE ts IS NOT NULL GROUP BY ALL`);
-  if (dup) {
-    // Per slot: the kept sum and count, and the dropped all-zero rows.
-    const kept = b.metrics.map((m, i) =>
-      m.counter
-        ? `m${i}`
-        : `CASE WHEN nz > 0 THEN coalesce(s${i}, 0) ELSE coalesce(zs${i}, 0) END AS ks${i}, CASE WHEN nz > 0 THEN n${i} ELSE zn${i} END AS kn${i}, CASE WHEN nz > 0 THEN zn${i} ELSE 0 END AS d${i}`,
-    );
-    const fin = b.metrics.map((m, i) => (m.counter ? `arg_max(m${i}, [slot, m${i}]) AS m${i}` : `sum(ks${i}) / nullif(sum(kn${i}), 0) AS m${i}, sum(d${i}) AS d${i}`));
-    const finAligned = b.metrics.map((m, i) => (m.counter ? `m${i}` : `ks${i} / nullif(kn${i}, 0) AS m${i}, d${i}`));
-    await conn.run(
-      aligned
-        ? `CREATE OR REPLACE TEMP TABLE steps AS SELECT entity, t, ${finAligned.join(', ')} FROM (SELECT entity, t, ${kept.join(', ')} FROM lvl1)`
-        : `CREATE OR REPLACE TEMP TABLE steps AS SELECT entity, t, ${fin.join(', ')} FROM (SELECT entity, t, slot, ${kept.join(', ')} FROM lvl1) GROUP BY entity, t`,
-    );
-  } else {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE steps AS SELECT * FROM lvl1`);
-  }
-  await conn.run('DROP TABLE lvl1');
+  const aggs = b.metrics.map((m, i) =>
+    m.counter ? `arg_max(v${i}, [ts, v${i}]) FILTER (WHERE ${ok(i)}) AS m${i}` : `avg(v${i}) FILTER (WHERE ${ok(i)}) AS m${i}`,
+  );
+  await conn.run(`CREATE OR REPLACE TEMP TABLE steps AS SELECT entity, ${bucket} AS t, ${aggs.join(', ')} FROM src WHERE ts IS NOT NULL GROUP BY ALL`);
   const masked: { metric: string; reason: string; count: number }[] = [];
-  if (dup) {
-    const sums = b.metrics.map((m, i) => (m.counter ? '0' : `coalesce(sum(d${i}), 0)`)).map((e, i) => `${e} AS d${i}`);
-    const r = (await rows(conn, `SELECT ${sums.join(', ')} FROM steps`))[0]!;
-    b.metrics.forEach((m, i) => {
-      const n = Number(r[`d${i}`]);
-      if (n > 0) masked.push({ metric: m.name, reason: 'duplicate-stream', count: n });
-    });
-  }
   const counters = b.metrics.map((m, i) => ({ ...m, i })).filter((m) => m.counter);
   if (counters.length > 0) {
     const cols = b.metrics.map((m, i) => {

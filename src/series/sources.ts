@@ -67,8 +67,6 @@ export interface StagedSource {
   layout: 'wide' | 'long';
   /** Wide layout: metrics in column order. */
   metrics?: { name: string; counter: boolean }[];
-  /** Wide layout: native sampling slot for the duplicate-stream rule (Bitbrains), seconds. */
-  nativeSlotSeconds?: number;
   /** Metric output order for alibaba/bitbrains (spec order); undefined = sorted (long) or column order (wide). */
   metricOrder?: string[];
   /** Series order for wide input: the file's column order. */
@@ -216,6 +214,23 @@ async function stageWideSource(conn: DuckDBConnection, s: WideSourceSpec): Promi
   await wideToCls(conn, s.metrics);
 }
 
+/**
+ * Duplicate-stream rule (Bitbrains VMs with a zero-filled stream interleaved with the real one): a usable row
+ * whose usage fields are all zero is marked `duplicate-stream` (masked) when another usable row of the same
+ * entity in the same native slot has non-zero usage. A slot holding only all-zero rows keeps them (an idle VM
+ * reports genuine zeros). Candidates are the few all-zero rows, so this is a small hash join, not a window
+ * over every row.
+ */
+async function markDuplicateStreams(conn: DuckDBConnection, slotSeconds: number): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE dup_slots AS
+    WITH z AS (SELECT DISTINCT entity, floor(ts / ${slotSeconds}) AS slot FROM src WHERE row_reason IS NULL AND all_zero)
+    SELECT DISTINCT z.entity, z.slot FROM z JOIN src s ON s.entity = z.entity AND floor(s.ts / ${slotSeconds}) = z.slot
+    WHERE s.row_reason IS NULL AND NOT s.all_zero`);
+  await conn.run(`UPDATE src SET row_reason = 'duplicate-stream' FROM dup_slots d
+    WHERE src.entity = d.entity AND floor(src.ts / ${slotSeconds}) = d.slot AND src.row_reason IS NULL AND src.all_zero`);
+  await conn.run('DROP TABLE dup_slots');
+}
+
 async function stageAlibaba(conn: DuckDBConnection, o: SourceOptions): Promise<StagedSource> {
   const dflt = o.keepSparseMetrics ? [...ALIBABA_DEFAULT, ...ALIBABA_SPARSE] : ALIBABA_DEFAULT;
   const metrics = pickMetrics(ALIBABA_METRICS, o.metrics, dflt, 'alibaba2018');
@@ -270,10 +285,10 @@ async function stageBitbrains(conn: DuckDBConnection, o: SourceOptions): Promise
   } else {
     throw new SeriesError('series.missing-columns', `${basename(o.inputs[0]!)}: not a Bitbrains file; columns found: ${first.join(', ')}`, 'Expected the combined file (vm_id, timestamp_s, ...) or GWA-T-12 per-VM files (Timestamp [ms]; CPU cores; ...).');
   }
+  await markDuplicateStreams(conn, BITBRAINS_NATIVE_S);
   return {
     layout: 'wide',
     metrics: metrics.map((m) => ({ name: m.name, counter: false })),
-    nativeSlotSeconds: BITBRAINS_NATIVE_S,
     metricOrder: metrics.map((m) => m.name),
     counters: [],
     notes: [
@@ -334,12 +349,21 @@ async function stageWide(conn: DuckDBConnection, o: SourceOptions): Promise<Stag
   await conn.run(`CREATE OR REPLACE TEMP TABLE src AS
     SELECT ${timeSql('"__time"')} AS ts, name, raw
     FROM wide_in UNPIVOT INCLUDE NULLS (raw FOR name IN (${keptCols.map(ident).join(', ')}))`);
+  // Column name -> (entity, metric) through a small lookup table (a hash join, not a regexp per cell).
+  await conn.run(`CREATE OR REPLACE TEMP TABLE wide_names (name VARCHAR, entity VARCHAR, metric VARCHAR)`);
+  const app = await conn.createAppender('wide_names', 'main', 'temp');
+  keptCols.forEach((c) => {
+    const p = splitSeriesName(c);
+    app.appendVarchar(c);
+    app.appendVarchar(p.entity);
+    app.appendVarchar(p.metric);
+    app.endRow();
+  });
+  app.closeSync();
   await conn.run(`CREATE OR REPLACE TEMP VIEW cls AS
-    SELECT CASE WHEN strpos(name, ':') > 0 THEN regexp_extract(name, '^(.*):[^:]*$', 1) ELSE name END AS entity,
-      CASE WHEN strpos(name, ':') > 0 THEN regexp_extract(name, ':([^:]*)$', 1) ELSE 'value' END AS metric,
-      ts, TRY_CAST(raw AS DOUBLE) AS v,
-      CASE WHEN ts IS NULL THEN 'bad-time' ELSE ${reasonSql('raw', 'any')} END AS reason
-    FROM src`);
+    SELECT n.entity, n.metric, s.ts, TRY_CAST(s.raw AS DOUBLE) AS v,
+      CASE WHEN s.ts IS NULL THEN 'bad-time' ELSE ${reasonSql('s.raw', 'any')} END AS reason
+    FROM src s JOIN wide_names n ON s.name = n.name`);
   return { layout: 'long', counters: [], columnOrder: keep, notes: [`wide format: time=${tcol}, ${keptCols.length} series columns (entity:metric split at the last colon)`] };
 }
 

@@ -2,11 +2,11 @@
  * On-disk form of a prepared dataset: one DuckDB file with
  *  - `meta(key, value)`: JSON values (T, K, step, start, split, fingerprint, source, masked counts, gap summary, notes);
  *  - `series(k, name, entity, metric, mean, std, constant, observed, missing, leading, trailing, inner_runs, longest_run)`;
- *  - `adjacency(row, col, value)`: the row-normalised CSR entries;
+ *  - `adjacency(row, col, value, kind)`: the row-normalised CSR entries (kind = e.g. `topology+statistical`);
  *  - `obs(t, k, value)`: observed values only (a missing value has no row).
  */
 import { existsSync } from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDoubleVector, DuckDBIntegerVector } from '@duckdb/node-api';
 import { SeriesError } from '../errors.ts';
 import type { MultiSeries, SparseAdjacency } from './dataset.ts';
 import type { SeriesGaps } from './gaps.ts';
@@ -19,7 +19,7 @@ export async function createTables(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE TABLE series (k INTEGER PRIMARY KEY, name VARCHAR NOT NULL, entity VARCHAR NOT NULL, metric VARCHAR NOT NULL,
     mean DOUBLE NOT NULL, std DOUBLE NOT NULL, constant BOOLEAN NOT NULL, observed INTEGER, missing INTEGER, "leading" INTEGER,
     "trailing" INTEGER, inner_runs INTEGER, longest_run INTEGER)`);
-  await conn.run(`CREATE TABLE adjacency ("row" INTEGER NOT NULL, col INTEGER NOT NULL, value DOUBLE NOT NULL)`);
+  await conn.run(`CREATE TABLE adjacency ("row" INTEGER NOT NULL, col INTEGER NOT NULL, value DOUBLE NOT NULL, kind VARCHAR NOT NULL)`);
 }
 
 export async function writeMeta(conn: DuckDBConnection, meta: Record<string, unknown>): Promise<void> {
@@ -57,6 +57,7 @@ export async function writeAdjacency(conn: DuckDBConnection, a: SparseAdjacency)
       app.appendInteger(i);
       app.appendInteger(a.colIdx[p]!);
       app.appendDouble(a.values[p]!);
+      app.appendVarchar(a.kind);
       app.endRow();
     }
   }
@@ -121,10 +122,19 @@ export async function readSeries(conn: DuckDBConnection): Promise<StoredSeries> 
 /** Dense T x K values (NaN = missing) from `obs`, through DuckDB's chunk vectors (no row objects). */
 export async function readValues(conn: DuckDBConnection, T: number, K: number): Promise<Float64Array> {
   const values = new Float64Array(T * K).fill(NaN);
-  await scanNumeric(conn, `SELECT t, k, value FROM obs`, (cols, n) => {
-    const [t, k, v] = cols as [(i: number) => number, (i: number) => number, (i: number) => number];
-    for (let i = 0; i < n; i++) values[t(i) * K + k(i)] = v(i);
-  });
+  const result = await conn.stream(`SELECT t, k, value FROM obs`);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const tv = chunk.getColumnVector(0) as DuckDBIntegerVector;
+    const kv = chunk.getColumnVector(1) as DuckDBIntegerVector;
+    const vv = chunk.getColumnVector(2) as DuckDBDoubleVector;
+    const n = chunk.rowCount;
+    for (let i = 0; i < n; i++) {
+      const v = vv.getItem(i);
+      if (v !== null) values[tv.getItem(i)! * K + kv.getItem(i)!] = v;
+    }
+  }
   return values;
 }
 

@@ -63,10 +63,12 @@ test('tiny generated-input demo: every part runs and is measured on the generate
   assert.equal(prep.K, 4 * 5);
   assert.equal(prep.T, 576);
   const ex = r.forecast.value!.experiment;
-  if (ex.status === 'ok') {
-    assert.ok(ex.value!.rows.length >= 2);
-    for (const row of ex.value!.rows) assert.ok(Number.isFinite(row.mse) && Number.isFinite(row.mae), row.model);
-  } else assert.equal(ex.status, 'missing', ex.message);
+  assert.equal(ex.status, 'ok', ex.message);
+  assert.deepEqual(ex.value!.rows.map((x) => x.model), ['shared', 'dlinear', 'mlp', 'naive', 'snaive']);
+  for (const row of ex.value!.rows) assert.ok(Number.isFinite(row.mse) && Number.isFinite(row.mae) && row.mse > 0, row.model);
+  // RelMAE is relative to the naive last value, so the naive row is exactly 1.
+  assert.equal(ex.value!.rows.find((x) => x.model === 'naive')!.relMae, 1);
+  assert.ok(ex.value!.figures.some((f) => f.endsWith('table1.svg')));
   assert.ok(!r.steps.some((s) => s.status === 'failed'), JSON.stringify(r.steps));
   // Large intermediate traces are deleted; the work directory is gone.
   assert.ok(!existsSync(join(r.outDir, 'work')));
@@ -84,7 +86,9 @@ test('tiny demo report: one self-contained page with every section, the data kin
   assert.ok(!html.includes('badge real'), 'no input is labelled real');
   assert.ok(html.includes(process.version), 'node version');
   assert.ok(html.includes('<dt>cores</dt>'));
-  assert.ok((html.match(/<svg/g) ?? []).length >= 4, 'the shedding figures are inlined');
+  assert.ok((html.match(/<svg/g) ?? []).length >= 5, 'the shedding and forecasting figures are inlined');
+  assert.match(html, /<td>shared<\/td>/, 'Table 1 lists the seed model');
+  assert.match(html, /\.\/bin\/loadcast experiment forecast --data /);
   assert.ok(!/<script|src="http|href="http/.test(html), 'no scripts or external resources');
   assert.match(html, /\.\/bin\/loadcast experiment shedding --background/);
   assert.match(html, /\.\/bin\/loadcast series prepare --source long/);
@@ -101,5 +105,6 @@ test('the JSON summary carries the key figures of each part', async () => {
   for (const k of ['mlr', 'slr', 'ewma']) assert.equal(typeof s.shedding.predictionMeanRelError[k], 'number');
   for (const k of ['none', 'packet', 'flow']) assert.equal(typeof s.shedding.activeFlowsMeanRelError[k], 'number');
   assert.equal(s.forecast.dataset.K, 20);
-  assert.ok(['ok', 'missing'].includes(s.forecast.status));
+  assert.equal(s.forecast.status, 'ok');
+  assert.equal(s.forecast.table1.length, 5);
 });

@@ -130,7 +130,7 @@ test('property: random small mixed traffic over several intervals, sketch within
       const r = cmp.report();
       return r.saturated === 0 && Object.values(r.families).every((f) => f.p99RelError <= 0.02);
     }),
-    { seed: 4242, numRuns: 40 },
+    { seed: 4242, numRuns: 25 },
   );
 });
 
@@ -164,7 +164,7 @@ test('property: bitmap path and sparse-to-bitmap switch, per batch against exact
       }
       return true;
     }),
-    { seed: 4343, numRuns: 30 },
+    { seed: 4343, numRuns: 20 },
   );
 });
 

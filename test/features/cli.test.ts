@@ -20,13 +20,9 @@ test('loadcast features check --json reports families, saturation, batches and p
   }
 });
 
-test('loadcast features check: human output and a one-line error for a missing file', () => {
-  const out = execFileSync(BIN, ['features', 'check', TRACE], { cwd: ROOT, encoding: 'utf8' });
-  assert.match(out, /five_tuple\.new/);
-  assert.match(out, /saturated estimates 0/);
+test('loadcast features check: a one-line error and exit 1 for a missing file', () => {
   const bad = spawnSync(BIN, ['features', 'check', 'no-such.pcap'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /no-such\.pcap/);
-  const badFlag = spawnSync(BIN, ['features', 'check', TRACE, '--interval', 'soon'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(badFlag.status, 1);
+  assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/); // no stack trace
 });

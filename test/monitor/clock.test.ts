@@ -70,3 +70,15 @@ test('GC watch reports the pauses inside a window; cost clocks advance', () => {
     assert.ok(c() > a, `${kind} clock advances`);
   }
 });
+
+test('cost floor: packets x the 10th-percentile cost per packet of the recent history', async () => {
+  const { CostFloor } = await import('../../src/monitor/cost-floor.ts');
+  const f = new CostFloor(2, 20);
+  assert.equal(f.min(0, 1000), 0, 'no floor without history');
+  for (let k = 0; k < 20; k++) f.observe(0, (100 + k) * 1000, 1000); // 100..119 ns per packet
+  f.observe(0, 5, 0); // empty batches are ignored
+  assert.equal(f.min(0, 10_000), 101 * 10_000); // 10th percentile of 100..119 (index 1)
+  assert.equal(f.min(1, 10_000), 0, 'per query');
+  for (let k = 0; k < 20; k++) f.observe(0, 50 * 1000, 1000); // the window slides
+  assert.equal(f.min(0, 2), 100);
+});

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { PacketBatch, type Selection } from '../../src/capture/batch.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from '../../src/queries/query.ts';
 import type { CostPredictor } from '../../src/predict/predictor.ts';
-import { EngineController, MonitorEngine } from '../../src/monitor/engine.ts';
+import { MonitorEngine } from '../../src/monitor/engine.ts';
+import { EngineController } from '../../src/monitor/controller.ts';
 import { EmulatedClock } from '../../src/monitor/clock.ts';
 import type { EngineQuery, FeatureSource } from '../../src/monitor/components.ts';
 import { Budget } from '../../src/shed/index.ts';
@@ -302,4 +303,35 @@ test('real query, features, predictor and samplers under a deterministic clock: 
   const over = post.filter((x) => x.queriesNs > 1.05 * 500_000).length;
   assert.ok(over <= 2, `${over} batches over budget`);
   assert.equal(st.drops, 0);
+});
+
+test('starvation guard: a query the shedder keeps disabling is probed once every 10 batches', async () => {
+  fakeNow = 0n;
+  const q = new FakeQuery('q', 'packet', 300);
+  /** Learns nothing and always predicts a fixed 2 ms: with a minimum rate of 0.5 it never fits 0.5 ms. */
+  const stuck: CostPredictor = { kind: 'stuck', selected: [], observations: 0, predict: () => 2_000_000, observe() {} };
+  const budget = Budget.absolute(500_000);
+  const engine = new MonitorEngine({
+    queries: [{ query: q, predictor: stuck, method: 'packet' }],
+    features: new FakeFeatures(),
+    budget,
+    controller: new EngineController({ queries: 1, budget, minRates: [0.5] }),
+    cpu: new EmulatedClock(budget, 2e8),
+    warmupBatches: 5,
+    timer,
+    gc: { begin() {}, end: (w = { major: false, pauseNs: 0 }) => w, close() {} },
+  });
+  const b = new PacketBatch(16);
+  let t = 1_700_000_000_000_000_000n;
+  const rates: number[] = [];
+  for (let k = 0; k < 45; k++) {
+    const rec = await engine.process(makeBatch(b, t, 1000, 100));
+    if (!rec.warmup) rates.push(rec.rate[0]!);
+    t += 100_000_000n;
+  }
+  await engine.finish(t);
+  const ran = rates.filter((r) => r > 0).length;
+  assert.equal(engine.probes, 4); // 40 post-warm-up batches: probes at the 10th, 20th, 30th, 40th disabled one
+  assert.equal(ran, 4);
+  for (let k = 0; k + 10 < rates.length; k++) assert.ok(rates.slice(k, k + 11).some((r) => r > 0), 'never disabled 11 batches in a row');
 });

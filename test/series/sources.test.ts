@@ -205,3 +205,28 @@ test('wide CSV and Parquet inputs give the same dataset; non-numeric wide cells 
   assert.equal(r1.masked.find((m) => m.reason === 'non-numeric')?.count, 1);
   assert.equal(r1.masked.find((m) => m.reason === 'empty')?.count, 1);
 });
+
+test('opening something that is not a prepared dataset, and unknown sources, fail clearly', async () => {
+  await assert.rejects(datasetInfo(join(dir, 'missing.duckdb')), /dataset not found/);
+  const p = join(dir, 'other.duckdb');
+  const db = await openDb(p);
+  await db.conn.run('CREATE TABLE t (x INTEGER)');
+  db.close();
+  await assert.rejects(openDataset(p), /not a prepared dataset \(missing table\(s\) meta, series, adjacency, obs\)/);
+  await assert.rejects(
+    prepareDataset({ source: 'nope' as never, inputs: [file('y.csv', 'a\n1\n')], out: out() }),
+    (e: unknown) => e instanceof SeriesError && /--source 'nope'/.test(e.message),
+  );
+  await assert.rejects(prepareDataset({ source: 'bitbrains', inputs: [file('z.csv', 'a,b\n1,2\n')], out: out() }), /not a Bitbrains file; columns found: a, b/);
+});
+
+test('a non-numeric cell in a typed source falls back to the counting reader instead of failing', async () => {
+  const rows = ['machine_id,time_stamp,cpu_util_percent,mem_util_percent,mem_gps,mkpi,net_in,net_out,disk_io_percent'];
+  for (let i = 0; i < 20; i++) rows.push(`m_1,${i * 300},${i === 5 ? 'oops' : 10},50,,,${i},${i},5`);
+  const o = out();
+  const r = await prepareDataset({ source: 'alibaba2018', inputs: [file('ali_nn.csv', rows.join('\n'))], out: o, adjacency: 'identity', entities: ['m_1'] });
+  assert.deepEqual(r.masked.filter((m) => m.metric === 'cpu'), [{ metric: 'cpu', reason: 'non-numeric', count: 1 }]);
+  const ds = await openDataset(o);
+  assert.ok(Number.isNaN(at(ds, 5, 'm_1:cpu')));
+  assert.equal(at(ds, 6, 'm_1:cpu'), 10);
+});

@@ -16,6 +16,8 @@ export interface ModelContext {
   patch: number;
   lowRank: number;
   graph: boolean;
+  /** Message width d_g of the graph propagation (eq. 3). */
+  graphDim: number;
 }
 
 /** Inputs of one batch: x [B*K, L] z-scored and imputed, tod [B*K, 2] time-of-day (sin, cos) of the origin. */

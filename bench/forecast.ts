@@ -1,0 +1,88 @@
+/**
+ * Forecasting speed: (1) one forecast of every series x H = 8 steps (one window, all tasks at once) for every
+ * model on Bitbrains (K = 1,500) and Alibaba (K = 80) — the target is <= 20 ms for the seed model on Bitbrains;
+ * (2) training cost per optimiser step and per epoch for every neural model. Models are trained for a few
+ * steps first (inference cost does not depend on the weight values). Prints one JSON object.
+ *
+ *   npx tsx bench/forecast.ts [--alibaba /tmp/ali.duckdb] [--bitbrains /tmp/bb.duckdb] [--backend wasm|cpu]
+ * Without the flags the datasets are built in memory from ../shared/data (bench/forecast-data.ts).
+ */
+import os from 'node:os';
+import { openDataset, type MultiSeries } from '../src/series/index.ts';
+import { NEURAL_KINDS, MODEL_KINDS, effectiveBatch, forecastZ, makeConfig, prepare, train, useBackend, type BackendName } from '../src/forecast/index.ts';
+import { loadAlibaba, loadBitbrains } from './forecast-data.ts';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const backend = await useBackend((arg('--backend') ?? 'wasm') as BackendName);
+const TRAIN_STEPS = 12;
+
+async function load(flag: string, fallback: () => MultiSeries): Promise<MultiSeries> {
+  const p = arg(flag);
+  return p ? openDataset(p) : fallback();
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+async function benchDataset(name: string, ds: MultiSeries) {
+  const p = prepare(ds);
+  const out: Record<string, unknown> = {};
+  for (const model of MODEL_KINDS) {
+    const cfg = makeConfig({ model, epochs: NEURAL_KINDS.includes(model) ? 1 : 0, stepsPerEpoch: TRAIN_STEPS, hidden: model === 'transformer' ? 64 : 128 });
+    let tFirst = 0;
+    let tLast = 0;
+    let steps = 0;
+    const r = train(ds, cfg, {
+      onStep: (s, n) => {
+        if (s === 2) tFirst = performance.now();
+        tLast = performance.now();
+        steps = n;
+      },
+    }, p);
+    const msPerStep = steps > 2 ? (tLast - tFirst) / (steps - 2) : 0;
+    const B = effectiveBatch(cfg, ds.K);
+    const fullSteps = Math.floor((ds.split.trainEnd - cfg.lookback - cfg.horizon + 1) / B);
+    const origin = Int32Array.of(ds.T);
+    forecastZ(r.forecaster, p, origin, ds.stepSeconds);
+    const times: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const t0 = performance.now();
+      forecastZ(r.forecaster, p, origin, ds.stepSeconds);
+      times.push(performance.now() - t0);
+    }
+    out[model] = {
+      forecastAllSeriesMs: { median: median(times), min: Math.min(...times) },
+      trainMsPerStep: msPerStep,
+      batchWindows: B,
+      stepsPerEpoch: NEURAL_KINDS.includes(model) ? fullSteps : 0,
+      estSecondsPerEpoch: (msPerStep * fullSteps) / 1000,
+      parameters: r.parameters,
+    };
+    r.forecaster.dispose();
+  }
+  return { dataset: name, T: ds.T, K: ds.K, horizon: 8, lookback: 96, models: out };
+}
+
+const results = [];
+results.push(await benchDataset('bitbrains', await load('--bitbrains', loadBitbrains)));
+results.push(await benchDataset('alibaba', await load('--alibaba', loadAlibaba)));
+const bb = results[0]!.models as Record<string, { forecastAllSeriesMs: { median: number } }>;
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      bench: 'forecast',
+      backend,
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg() },
+      target: { sharedBitbrainsForecastMs: 20, met: bb.shared!.forecastAllSeriesMs.median <= 20 },
+      results,
+    },
+    null,
+    2,
+  )}\n`,
+);
