@@ -28,7 +28,7 @@ import type { PacketBatch, Selection } from '../capture/batch.ts';
 import { Rng } from '../random.ts';
 import type { DistinctEngine } from './engine.ts';
 import { AggregateHasher } from './hash.ts';
-import { type MrbGeometry, checkGeometry, mrbBase, mrbEstimate, mrbSaturated, mrbSum, mrbWords } from './mrb.ts';
+import { type MrbGeometry, checkGeometry, mrbBase, mrbEstimate, mrbSaturated, mrbSum, mrbWords, popcount } from './mrb.ts';
 import { AGGREGATE_COUNT } from './names.ts';
 import { SparseKeyTable } from './sparse-table.ts';
 
@@ -40,6 +40,9 @@ export const BATCH_MRB: MrbGeometry = { components: 12, log2Bits: 16, setmaxFill
 export const SPARSE_LIMIT = 1 << 16;
 
 const A = AGGREGATE_COUNT;
+/** Keys sampled to predict a batch's distinct count, and the slots of the sample's hash set. */
+const SAMPLE = 1024;
+const SAMPLE_SLOTS = 4096;
 
 export class SketchEngine implements DistinctEngine {
   private readonly ig: MrbGeometry;
@@ -101,7 +104,7 @@ export class SketchEngine implements DistinctEngine {
       this.logs.push(new Int32Array(0));
     }
     this.dense = new Uint8Array(A);
-    this.lastUnique = new Float64Array(A);
+    this.lastUnique = new Float64Array(A).fill(-1);
     this.limit = sparseLimit;
     this.lastFull = new Uint8Array(A);
     this.rng = new Rng(seed);
@@ -202,6 +205,9 @@ export class SketchEngine implements DistinctEngine {
     const hashes = this.hashes;
     const ho = a * this.hashStride;
     const idx = sel ? sel.idx : null;
+    // Zero counts of B: per key for small selections; for large ones a popcount of B afterwards is cheaper
+    // than a read-modify-write per key (consecutive keys often hit the same component's counter).
+    const perKey = n < this.bWords >>> 3;
     let prev = 0;
     for (let k = 0; k < n; k++) {
       const h = hashes[ho + (idx === null ? k : idx[k]!)]!;
@@ -215,7 +221,7 @@ export class SketchEngine implements DistinctEngine {
       const sb = pb & 31;
       const ob = bBits[wb]!;
       bBits[wb] = ob | (1 << sb);
-      bZeros[bzo + cb] -= ((ob >>> sb) & 1) ^ 1;
+      if (perKey) bZeros[bzo + cb] -= ((ob >>> sb) & 1) ^ 1;
       const ci = cz > iLast ? iLast : cz;
       const pi = (ci << ilb) | (h & iMask);
       const wi = io + (pi >>> 5);
@@ -226,9 +232,70 @@ export class SketchEngine implements DistinctEngine {
       nl += ((oi >>> si) & 1) ^ 1;
     }
     this.nLog[a] = nl;
+    if (!perKey) {
+      const wpc = 1 << (blb - 5);
+      for (let c = 0; c <= bLast; c++) {
+        let set = 0;
+        for (let w = bo + c * wpc, e = w + wpc; w < e; w++) set += popcount(bBits[w]!);
+        bZeros[bzo + c] = (1 << blb) - set;
+      }
+    }
     const uZeros = this.uZeros;
     uZeros.set(this.iZeros.subarray(izo, izo + this.ig.components), izo);
     for (let k = 0; k < nl; k++) uZeros[izo + (log[k]! >>> ilb)]!--;
+  }
+
+  /**
+   * Whether aggregate a's sparse table would probably overflow counting these n keys: its size plus the
+   * batch's predicted distinct keys (the last batch's, or when unknown, the estimate from a sample of 1,024
+   * keys) exceeds the limit. Only a shortcut: a wrong "no" costs a failed count, a wrong "yes" an early
+   * switch to bitmaps (estimates within their errors instead of exact counts).
+   */
+  private willOverflow(a: number, idx: Uint32Array | null, n: number): boolean {
+    const size = this.tables[a]!.size;
+    if (size + n <= this.limit) return false;
+    let pred = this.lastUnique[a]!;
+    if (pred < 0) pred = this.sampleDistinct(a, idx, n);
+    return size + Math.min(n, pred) > this.limit;
+  }
+
+  private readonly sampleKeys = new Int32Array(SAMPLE_SLOTS);
+  private readonly sampleStamp = new Int32Array(SAMPLE_SLOTS);
+  private sampleId = 0;
+
+  /**
+   * Distinct keys among n, estimated from m = 1,024 evenly spaced ones: the D that solves
+   * D (1 - e^(-m/D)) = d, the expected distinct count d of m uniform draws from D keys (Infinity if all m differ).
+   */
+  private sampleDistinct(a: number, idx: Uint32Array | null, n: number): number {
+    const m = Math.min(n, SAMPLE);
+    const keys = this.sampleKeys;
+    const stamp = this.sampleStamp;
+    const id = (this.sampleId = (this.sampleId + 1) | 0);
+    const ho = a * this.hashStride;
+    const step = n / m;
+    let d = 0;
+    for (let j = 0; j < m; j++) {
+      const k = Math.floor(j * step);
+      const h = this.hashes[ho + (idx === null ? k : idx[k]!)]!;
+      let s = h & (SAMPLE_SLOTS - 1);
+      while (stamp[s] === id && keys[s] !== h) s = (s + 1) & (SAMPLE_SLOTS - 1);
+      if (stamp[s] !== id) {
+        stamp[s] = id;
+        keys[s] = h;
+        d++;
+      }
+    }
+    if (d >= m) return Infinity;
+    let lo = d;
+    let hi = d;
+    while (hi * (1 - Math.exp(-m / hi)) < d) hi *= 2;
+    for (let it = 0; it < 40; it++) {
+      const mid = (lo + hi) / 2;
+      if (mid * (1 - Math.exp(-m / mid)) < d) lo = mid;
+      else hi = mid;
+    }
+    return hi;
   }
 
   /** Clears the interval bits that aggregate a's last measure() turned on. */
@@ -254,7 +321,7 @@ export class SketchEngine implements DistinctEngine {
     let saturated = 0;
     for (let a = 0; a < A; a++) {
       this.lastFull[a] = full;
-      if (this.dense[a] === 0 && this.tables[a]!.size + Math.min(n, this.lastUnique[a]!) > this.limit) this.dense[a] = 1;
+      if (this.dense[a] === 0 && this.willOverflow(a, sel ? sel.idx : null, n)) this.dense[a] = 1;
       if (this.dense[a] === 0) {
         if (this.tables[a]!.count(this.hashes, a * this.hashStride, sel ? sel.idx : null, n, id, this.pair)) {
           unique[a] = this.pair[0]!;
@@ -291,7 +358,7 @@ export class SketchEngine implements DistinctEngine {
       const tab = this.tables[a]!;
       if (this.dense[a] === 0 && this.lastFull[a] === 0) {
         this.ensureHashes(batch);
-        if (tab.size + Math.min(n, this.lastUnique[a]!) > this.limit) this.dense[a] = 1;
+        if (this.willOverflow(a, null, n)) this.dense[a] = 1;
       }
       if (this.dense[a] === 0 && this.lastFull[a] === 0) {
         if (!tab.count(this.hashes, a * this.hashStride, null, n, ++this.measureId & 0x3fffffff, this.pair)) this.dense[a] = 1;
