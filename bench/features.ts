@@ -2,14 +2,14 @@
  * Feature-extraction speed: ns/packet of all 55 features (measure() of the full batch + endBatch()) side by
  * side with a plain scan (readBatches only) of the same dense trace, built in /tmp by looping and speeding up
  * shared real traces with the capture layer's retimeTrace. Also: the worst case (in-memory spoofed flood,
- * every packet a new source, 100k packets per batch), and the MRB-vs-HLL accuracy of "new" counts that
- * decided the interval sketch. Prints one JSON object.
+ * every packet a new source, 100k packets per batch), the MRB-vs-HLL accuracy of "new" counts that decided
+ * the interval sketch, and the accuracy of the batch sketch's unique counts. Prints one JSON object.
  *
  *   npx tsx bench/features.ts [--reps 3]
  */
 import { mkdirSync, existsSync, statSync } from 'node:fs';
 import { retimeTrace, readBatches, PacketBatch } from '../src/capture/index.ts';
-import { FeatureExtractor, MultiResolutionBitmap, HyperLogLog, FEATURE_MRB } from '../src/features/index.ts';
+import { FeatureExtractor, MultiResolutionBitmap, HyperLogLog, FEATURE_MRB, BATCH_MRB } from '../src/features/index.ts';
 import { mix32 } from '../src/features/hash.ts';
 import { mrbBase, mrbSum } from '../src/features/mrb.ts';
 import { Rng } from '../src/random.ts';
@@ -113,6 +113,22 @@ function newAccuracy(): Record<string, { mrbP99: number; hll14P99: number }> {
   return res;
 }
 
+/** p99 relative error of the batch sketch's unique estimate (BATCH_MRB) at batch sizes up to 3x 1 Mpps. */
+function batchUniqueAccuracy(): Record<string, number> {
+  const res: Record<string, number> = {};
+  for (const n of [100, 1e3, 1e4, 1e5, 3e5]) {
+    const errs: number[] = [];
+    for (let t = 0; t < 100; t++) {
+      const seed = new Rng(t * 17 + n).nextU32();
+      const s = new MultiResolutionBitmap(BATCH_MRB);
+      for (let k = 0; k < n; k++) s.add(mix32(Math.imul(k, 0x9e3779b1) ^ seed));
+      errs.push(Math.abs(s.estimate() - n) / n);
+    }
+    res[`n=${n}`] = round(p99(errs), 4);
+  }
+  return res;
+}
+
 function p99(a: number[]): number {
   const s = a.slice().sort((x, y) => x - y);
   return s[Math.max(0, Math.ceil(0.99 * s.length) - 1)]!;
@@ -170,5 +186,6 @@ const result = {
   traces,
   worstCaseFlood100kNewSourcesPerBatchCpuNs: flood(),
   newCountAccuracy: newAccuracy(),
+  batchUniqueP99RelError: batchUniqueAccuracy(),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -207,7 +207,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         if (!o.keepTraces) {
           for (const f of await readdir(shedDir)) if (/\.pcap(ng)?$/.test(f)) await rm(join(shedDir, f), { force: true });
         }
-        const figures = (await readdir(shedDir)).filter((f) => f.endsWith('.svg')).sort();
+        // Figure order of the seed: Fig. 3 (cost and predictions, then the error), Fig. 4, Fig. 5.
+        const order = (f: string): string => f.replace('.svg', '').replace(/^fig3$/, 'fig3-a');
+        const figures = (await readdir(shedDir)).filter((f) => f.endsWith('.svg')).sort((x, y) => order(x).localeCompare(order(y)));
         return { ...r, dir: shedDir, figures, background: background! };
       })
     : { status: 'missing', seconds: 0, message: 'no background trace (generation failed)' };

@@ -14,6 +14,6 @@ export { checkFeatures, FeatureComparison, relError } from './check.ts';
 export type { FeatureCheckReport, FeatureCheckOptions, FamilyError } from './check.ts';
 export { MultiResolutionBitmap, DEFAULT_MRB } from './mrb.ts';
 export type { MrbGeometry } from './mrb.ts';
-export { FEATURE_MRB, SPARSE_LIMIT } from './sketch-engine.ts';
+export { FEATURE_MRB, BATCH_MRB, SPARSE_LIMIT } from './sketch-engine.ts';
 export { HyperLogLog } from './hll.ts';
 export { ExactKeySet } from './exact-set.ts';

@@ -63,12 +63,6 @@ export class SketchEngine implements DistinctEngine {
   private readonly nLog: Int32Array;
   private readonly tables: SparseKeyTable[] = [];
   private readonly dense: Uint8Array;
-  /**
-   * Unique keys of aggregate a in the last fully measured batch (any interval). A sparse table that would
-   * clearly overflow with another batch like it switches to bitmaps before counting, instead of inserting up
-   * to `limit` keys only to drop them (at 1 Mpps, the first batch of every interval of a flood).
-   */
-  private readonly lastUnique: Float64Array;
   private readonly limit: number;
   /** Whether the last measure of aggregate a covered the whole batch (its batch state can be committed). */
   private readonly lastFull: Uint8Array;
@@ -104,7 +98,6 @@ export class SketchEngine implements DistinctEngine {
       this.logs.push(new Int32Array(0));
     }
     this.dense = new Uint8Array(A);
-    this.lastUnique = new Float64Array(A).fill(-1);
     this.limit = sparseLimit;
     this.lastFull = new Uint8Array(A);
     this.rng = new Rng(seed);
@@ -246,17 +239,16 @@ export class SketchEngine implements DistinctEngine {
   }
 
   /**
-   * Whether aggregate a's sparse table would probably overflow counting these n keys: its size plus the
-   * batch's predicted distinct keys (the last batch's, or when unknown, the estimate from a sample of 1,024
-   * keys) exceeds the limit. Only a shortcut: a wrong "no" costs a failed count, a wrong "yes" an early
-   * switch to bitmaps (estimates within their errors instead of exact counts).
+   * Whether aggregate a's sparse table would clearly overflow counting these n keys: its size plus the
+   * distinct keys estimated from a sample of 1,024 of them exceeds the limit. Then the aggregate switches to
+   * bitmaps before counting, instead of inserting up to `limit` keys only to drop them (at 1 Mpps, the first
+   * batch of every interval of a flood). Only a shortcut: a wrong "no" (skewed keys) costs a failed count, a
+   * wrong "yes" an early switch to bitmaps (estimates within their errors instead of exact counts).
    */
   private willOverflow(a: number, idx: Uint32Array | null, n: number): boolean {
     const size = this.tables[a]!.size;
     if (size + n <= this.limit) return false;
-    let pred = this.lastUnique[a]!;
-    if (pred < 0) pred = this.sampleDistinct(a, idx, n);
-    return size + Math.min(n, pred) > this.limit;
+    return size + Math.min(n, this.sampleDistinct(a, idx, n)) > this.limit;
   }
 
   private readonly sampleKeys = new Int32Array(SAMPLE_SLOTS);
@@ -326,7 +318,6 @@ export class SketchEngine implements DistinctEngine {
         if (this.tables[a]!.count(this.hashes, a * this.hashStride, sel ? sel.idx : null, n, id, this.pair)) {
           unique[a] = this.pair[0]!;
           fresh[a] = this.pair[1]!;
-          if (full === 1) this.lastUnique[a] = this.pair[0]!;
           continue;
         }
         this.dense[a] = 1; // outgrew the table: bitmaps from now on (the interval bitmap is complete)
@@ -345,7 +336,6 @@ export class SketchEngine implements DistinctEngine {
       if (f < 0) f = 0;
       unique[a] = u;
       fresh[a] = f;
-      if (full === 1) this.lastUnique[a] = u;
     }
     return saturated;
   }
@@ -371,14 +361,20 @@ export class SketchEngine implements DistinctEngine {
         const m = tab.commitBatch(this.scratch);
         const io = a * this.iWords;
         const b = this.iBits;
+        const sc = this.scratch;
+        const lb = ig.log2Bits;
+        const last = ig.components - 1;
+        const bitMask = (1 << lb) - 1;
         for (let k = 0; k < m; k++) {
-          const pos = this.iPos(this.scratch[k]!);
+          const h = sc[k]!;
+          const cz = Math.clz32(h);
+          const pos = ((cz > last ? last : cz) << lb) | (h & bitMask);
           const w = io + (pos >>> 5);
           const bit = 1 << (pos & 31);
           const old = b[w]!;
           if ((old & bit) === 0) {
             b[w] = old | bit;
-            this.iZeros[zo + (pos >>> ig.log2Bits)]!--;
+            this.iZeros[zo + (pos >>> lb)]!--;
           }
         }
         continue;

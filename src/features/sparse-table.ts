@@ -58,49 +58,48 @@ export class SparseKeyTable {
     let size = this.size;
     let uniq = 0;
     let fresh = 0;
-    let prev = 0;
+    // Different from the first key, so the first packet is never skipped as a repeat.
+    let prev = n > 0 ? ~hashes[off + (idx === null ? 0 : idx[0]!)]! : 0;
     for (let k = 0; k < n; k++) {
       const h = hashes[off + (idx === null ? k : idx[k]!)]!;
-      if (h === prev && k > 0) continue; // same key as the previous packet (bursts, one-key aggregates)
+      if (h === prev) continue; // same key as the previous packet (bursts, one-key aggregates)
       prev = h;
-      const v = h | 0 || 1;
+      const v = h === 0 ? 1 : h;
       let s = h & mask;
-      for (;;) {
-        const p = 2 * s;
-        const e = t[p]!;
-        if (e === v) {
-          // Branch-free: whether this count already saw the key is data-dependent (mispredicts often).
-          const tag = t[p + 1]!;
-          const d = (tag >>> 1) ^ id;
-          const first = (d | -d) >>> 31; // 1 if not yet seen by this count
-          t[p + 1] = tagNow | (tag & 1);
-          uniq += first;
-          fresh += first & ~tag & 1;
-          break;
-        }
-        if (e === 0) {
-          if (size >= limit) {
-            this.size = size;
-            return false;
-          }
-          if (size >= grow && mask + 1 < this.maxSlots) {
-            this.size = size;
-            this.grow();
-            t = this.t;
-            mask = this.mask;
-            grow = growAt(mask + 1);
-            s = h & mask;
-            continue;
-          }
-          t[p] = v;
-          t[p + 1] = tagNow;
-          this.filled[size++] = s;
-          uniq++;
-          fresh++;
-          break;
-        }
+      let e = t[2 * s]!;
+      while (e !== v && e !== 0) {
         s = (s + 1) & mask;
+        e = t[2 * s]!;
       }
+      if (e === v) {
+        // Branch-free: whether this count already saw the key is data-dependent (mispredicts often).
+        const q = 2 * s + 1;
+        const tag = t[q]!;
+        const d = (tag >>> 1) ^ id;
+        const first = (d | -d) >>> 31; // 1 if not yet seen by this count
+        t[q] = tagNow | (tag & 1);
+        uniq += first;
+        fresh += first & ~tag & 1;
+        continue;
+      }
+      if (size >= limit) {
+        this.size = size;
+        return false;
+      }
+      if (size >= grow && mask + 1 < this.maxSlots) {
+        this.size = size;
+        this.grow();
+        t = this.t;
+        mask = this.mask;
+        grow = growAt(mask + 1);
+        s = h & mask;
+        while (t[2 * s] !== 0) s = (s + 1) & mask; // the key is not in the table
+      }
+      t[2 * s] = v;
+      t[2 * s + 1] = tagNow;
+      this.filled[size++] = s;
+      uniq++;
+      fresh++;
     }
     this.size = size;
     out[0] = uniq;

@@ -5,8 +5,9 @@
  *
  * Correction:
  * - Record count under flow sampling: 'flow-count' (see flow-count.ts): records whose stored flow hash passes
- *   the interval's final threshold, divided by finalRate. Under packet sampling small flows vanish and the count
- *   is NOT corrected (biased low); it is the number of distinct flows seen.
+ *   the interval's final threshold, divided by finalRate. Under packet sampling ('sampled-distinct'): the flows
+ *   seen plus the estimated unseen ones, as in active-flows (sampled-distinct.ts; nearly unbiased, bias stated
+ *   there); `recordsHeld` stays the raw count.
  * - Totals (packets, bytes): Horvitz-Thompson, 1/p per packet at its batch's rate.
  * - Per-flow packets/bytes: under flow sampling a kept flow was kept whole, so its counts are exact and not
  *   scaled; under packet sampling each packet counts 1/p.
@@ -18,6 +19,7 @@ import { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
 import { DEFAULT_MAX_FLOWS, FlowTable } from './flow-table.ts';
 import { htWeight, IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';
+import { isSyn, recordSampledPacket, SAMPLED_DISTINCT_COLUMNS, SampledDistinct, unseenRatio } from './sampled-distinct.ts';
 import { topSlots } from './top-k.ts';
 
 export interface FlowRecord {
@@ -56,6 +58,8 @@ export interface FlowsOptions {
 const PKTS = 0;
 const BYTES = 1;
 const HASH = 2;
+/** First of the packet-sampling estimator's columns. */
+const SAMPLED = 3;
 /** How many packets ahead process() touches the table row (overlapping cache misses on big tables). */
 const PREFETCH = 8;
 
@@ -67,6 +71,8 @@ export class FlowsQuery implements Query<FlowsValue> {
   private readonly maxRecords: number;
   private readonly stats = new IntervalStats();
   private readonly evicted = new EvictedHashes();
+  /** Packet-sampling record-count estimate: held flows are added at flush, evicted ones when evicted. */
+  private readonly distinct = new SampledDistinct();
   /** Whether any batch of the interval carried flow hashes (i.e. flow sampling was in force). */
   private hashed = false;
   private packets = 0;
@@ -75,7 +81,7 @@ export class FlowsQuery implements Query<FlowsValue> {
   private hashBuf = new Uint32Array(4096);
 
   constructor(opts: FlowsOptions = {}) {
-    this.table = new FlowTable({ key: '5-tuple', valueColumns: 3, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS });
+    this.table = new FlowTable({ key: '5-tuple', valueColumns: 3 + SAMPLED_DISTINCT_COLUMNS, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS });
     this.maxRecords = opts.maxRecords ?? 10;
   }
 
@@ -93,18 +99,25 @@ export class FlowsQuery implements Query<FlowsValue> {
     const n = sel.length;
     if (this.hashBuf.length < n) this.hashBuf = new Uint32Array(Math.max(n, 2 * this.hashBuf.length));
     const hb = this.hashBuf;
+    const unseen = unseenRatio(ctx.rate);
+    const proto = batch.proto;
+    const flags = batch.tcpFlags;
     table.hashSelection(batch, idx, n, hb);
     for (let j = 0; j < n; j++) {
       const i = idx[j]!;
       if (j + PREFETCH < n) table.touch(hb[j + PREFETCH]!);
       const s = table.upsertHashed(batch, i, hb[j]!);
-      if (table.evictedNow) this.evicted.add(table.evictedValues[HASH]!);
+      if (table.evictedNow) {
+        this.evicted.add(table.evictedValues[HASH]!);
+        this.distinct.add(table.evictedValues, SAMPLED);
+      }
       const v = table.vals;
       const o = table.valueIndex(s);
       const l = len[i]!;
       if (table.inserted && fh !== undefined) v[o + HASH] = fh[i]!;
       v[o + PKTS] = v[o + PKTS]! + fw;
       v[o + BYTES] = v[o + BYTES]! + fw * l;
+      recordSampledPacket(v, o + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
       bytes += l;
     }
     this.packets += sel.length * w;
@@ -115,6 +128,7 @@ export class FlowsQuery implements Query<FlowsValue> {
     const table = this.table;
     // Without flow hashes (unsampled or packet sampling) there is nothing to re-filter or scale.
     const finalRate = this.hashed ? ctx.finalRate : 1;
+    const packetSampled = !this.hashed && this.stats.rates().min < 1;
     const thr = flowThreshold(finalRate);
     const vals = table.vals;
     const keep = finalRate >= 1 ? undefined : (s: number): boolean => vals[table.valueIndex(s) + HASH]! <= thr;
@@ -133,8 +147,14 @@ export class FlowsQuery implements Query<FlowsValue> {
       };
     });
     const evictedKept = finalRate >= 1 ? this.evicted.total : this.evicted.countAtOrBelow(thr);
+    let records = scaleFlowCount(passed + evictedKept, finalRate);
+    if (packetSampled) {
+      const d = this.distinct;
+      for (let s = 0; s < table.slots; s++) if (table.occupied(s)) d.add(vals, table.valueIndex(s) + SAMPLED);
+      records = d.estimate();
+    }
     const value: FlowsValue = {
-      records: scaleFlowCount(passed + evictedKept, finalRate),
+      records,
       recordsHeld: passed,
       packets: this.packets,
       bytes: this.bytes,
@@ -144,9 +164,10 @@ export class FlowsQuery implements Query<FlowsValue> {
     };
     table.clear();
     this.evicted.clear();
+    this.distinct.clear();
     this.hashed = false;
     this.packets = this.bytes = 0;
-    return this.stats.result(this.name, this.correction, ctx, value);
+    return this.stats.result(this.name, packetSampled ? 'sampled-distinct' : this.correction, ctx, value);
   }
 }
 

@@ -10,6 +10,13 @@ export type {
 export { IntervalStats, htWeight } from './interval-stats.ts';
 export { FlowTable, DEFAULT_MAX_FLOWS, type FlowKeyKind, type FlowTableOptions } from './flow-table.ts';
 export { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
+export {
+  SampledDistinct,
+  SAMPLED_DISTINCT_COLUMNS,
+  isSyn,
+  recordSampledPacket,
+  unseenRatio,
+} from './sampled-distinct.ts';
 export { formatAddress } from './address.ts';
 export { CounterQuery, createCounter, type CounterValue } from './counter.ts';
 export {

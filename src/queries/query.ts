@@ -16,6 +16,11 @@ export type Correction =
   | 'horvitz-thompson'
   /** Distinct-flow counts under flow sampling: count re-filtered to the interval's final threshold, / p_final. */
   | 'flow-count'
+  /**
+   * Distinct-flow counts under packet sampling: sampled SYNs weighted 1/p plus a Chao1-type estimate of the
+   * unseen flows (see sampled-distinct.ts); nearly unbiased, not exactly.
+   */
+  | 'sampled-distinct'
   /** Cannot be corrected (trace, pattern-search): the result reports the coverage instead. */
   | 'coverage';
 

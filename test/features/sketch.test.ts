@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MultiResolutionBitmap, HyperLogLog, ExactKeySet, DEFAULT_MRB, FEATURE_MRB } from '../../src/features/index.ts';
+import { MultiResolutionBitmap, HyperLogLog, ExactKeySet, DEFAULT_MRB, FEATURE_MRB, FeatureExtractor, FEATURE_INDEX } from '../../src/features/index.ts';
+import { Rng } from '../../src/random.ts';
 import { mix32 } from '../../src/features/hash.ts';
 import { SketchEngine } from '../../src/features/sketch-engine.ts';
 import { PacketBatch } from '../../src/capture/batch.ts';
@@ -109,4 +110,40 @@ test('sketch engine out of range reports saturation and never returns 0', () => 
   const sat2 = eng.measure(b, null, u, f);
   assert.ok(sat2 > 0);
   assert.ok(u[0]! > 0, 'unique stays positive when saturated');
+});
+
+/**
+ * Bitmap path with repeated measures: measure(sample) before measure() must not leak into the interval state
+ * (the engine undoes the sample's interval bits), and committing after only a sampled measure must commit the
+ * whole batch. Three extractors with the same seed must therefore agree exactly on every full measure.
+ */
+test('bitmap path: repeated and sampled measures leave the interval state as a single full measure does', () => {
+  const plain = new FeatureExtractor({ intervalNs: 5e8, seed: 3, sparseLimit: 0 });
+  const twice = new FeatureExtractor({ intervalNs: 5e8, seed: 3, sparseLimit: 0 });
+  const sampledOnly = new FeatureExtractor({ intervalNs: 5e8, seed: 3, sparseLimit: 0 });
+  const b = new PacketBatch(1024);
+  const rng = new Rng(17);
+  for (let j = 0; j < 12; j++) {
+    const n = 20_000 + rng.int(20_000);
+    fillFlood(b, BigInt(j) * 100_000_000n, n, 1 + rng.int(60_000), 2654435761);
+    const sel = { idx: new Uint32Array(n), length: 0 };
+    for (let i = 0; i < n; i++) if (rng.int(4) === 0) sel.idx[sel.length++] = i;
+    plain.beginBatch(b);
+    twice.beginBatch(b);
+    sampledOnly.beginBatch(b);
+    const p = plain.measure();
+    const s1 = twice.measure(sel);
+    const t = twice.measure();
+    const s2 = twice.measure(sel);
+    assert.deepEqual(Array.from(t), Array.from(p), `batch ${j}: full measure after a sampled one`);
+    assert.deepEqual(Array.from(s2), Array.from(s1), `batch ${j}: sampled measure is repeatable`);
+    const src = FEATURE_INDEX['src_ip.new']!;
+    assert.ok(s1[src]! <= p[src]!, 'a sample has no more new sources than the batch');
+    if (j > 0) assert.deepEqual(Array.from(sampledOnly.measure()), Array.from(p), `batch ${j}: previous batch committed in full`);
+    else sampledOnly.measure();
+    sampledOnly.measure(sel);
+    plain.endBatch();
+    twice.endBatch();
+    sampledOnly.endBatch();
+  }
 });

@@ -136,11 +136,16 @@ describe('flows and active-flows', () => {
     assert.equal(fv.recordsHeld, 1000);
   });
 
-  it('do not scale when no flow hashes were given (packet sampling)', () => {
-    const b = makeBatch([{ src: 1, dst: 2 }, { src: 3, dst: 4 }]);
+  it('without flow hashes (packet sampling) estimate unseen flows instead of dividing by the rate', () => {
+    // Two one-packet flows seen at 0.5 weigh 1/0.5 each; a flow seen with 2 packets weighs 1.
+    const b = makeBatch([{ src: 1, dst: 2 }, { src: 3, dst: 4 }, { src: 5, dst: 6 }, { src: 5, dst: 6 }]);
     const q = new ActiveFlowsQuery();
     q.process(b, all(b), { rate: 0.5, intervalStartNs: 0n });
-    assert.equal(q.flush({ ...flush, finalRate: 0.5 }).value.flows, 2);
+    const r = q.flush({ ...flush, finalRate: 0.5 });
+    assert.equal(r.correction, 'sampled-distinct');
+    assert.equal(r.value.sampledFlows, 3);
+    // lambda = A1 / (A1 + 2 A2) = 2 / (2 + 2) with s = 1: 3 seen + 0.5 x 2.
+    assert.equal(r.value.flows, 4);
   });
 });
 
