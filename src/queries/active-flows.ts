@@ -3,13 +3,14 @@
  * accuracy query of the CoMo load-shedding papers; CoMo `flowcount`, here exact rather than linear counting).
  *
  * Correction ('flow-count'): under flow sampling, flows whose stored flow hash passes the interval's final
- * threshold, divided by finalRate (unbiased; see flow-count.ts). Under packet sampling (no flow hashes, some
- * rate < 1; the result's correction is then 'sampled-distinct'): flows seen plus an estimate of the flows whose
- * packets were all dropped, from sampled SYNs (1/p each) and a Chao1-type singleton correction for the rest
- * (see sampled-distinct.ts: no bias for flows with one SYN, e.g. a spoofed SYN flood; about -0.5..-2% on mixed
- * traffic at rates 0.2..0.5; biased high at p = 0.1 when an interval holds only tens of flows). Uncorrected,
- * the raw count is low by about (1 - p) under a SYN flood. `sampledFlows` is the raw count either way. Flows
- * evicted from a full table still count (hashes in a histogram, sampled state in the estimator's sums).
+ * threshold, divided by finalRate (unbiased; see flow-count.ts). Under packet sampling (no flow hashes and some
+ * rate < 1; the result's correction is then 'sampled-distinct'): the flows seen plus an estimate of the flows
+ * whose packets were all dropped, from the sampled SYNs (1/p each when every flow has one SYN) and a Chao1-type
+ * singleton correction for the other packets (sampled-distinct.ts). Measured over 200 seeds: within 1% on a
+ * spoofed SYN flood and -0.2..-0.6% on P2P traffic at rates 0.3..0.8, biased high (+6%) at p = 0.1 when an
+ * interval holds only tens of flows; uncorrected, the count is low by about (1 - p) under a SYN flood. `sampledFlows` is
+ * the raw count either way. Flows evicted from a full table still count (hashes in a histogram, sampled state
+ * in the estimator's sums).
  */
 import type { PacketBatch, Selection } from '../capture/batch.ts';
 import { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';

@@ -13,8 +13,12 @@ export { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
 export {
   SampledDistinct,
   SAMPLED_DISTINCT_COLUMNS,
+  SAMPLED_DISTINCT_SUMS,
+  addSampledKey,
   isSyn,
   recordSampledPacket,
+  sampledDistinctEstimate,
+  sampledLambdas,
   unseenRatio,
 } from './sampled-distinct.ts';
 export { formatAddress } from './address.ts';

@@ -2,9 +2,10 @@
  * Distinct-flow estimation under PACKET sampling (sampled-distinct.ts, used by active-flows and flows): on real
  * traces and on background + injected SYN flood, at fixed rates 0.1..0.8 and with the rate changing batch by
  * batch inside the interval, the mean over 200 seeds of the corrected count (summed over the trace's 1 s
- * intervals) is close to the truth, and far closer than the uncorrected count. Each trace is cut to its first
- * ~8k packets to keep the file fast. The measured bias (% and standard errors) and the single-run RMS error
- * are printed as diagnostics (`node --import tsx --test test/queries/sampled-distinct.test.ts`).
+ * intervals) is close to the truth, and far closer than the uncorrected count. Each trace is cut after the batch
+ * that reaches 8k packets to keep the file fast (the spoofed flood's first 100 ms batch alone holds 14k). The
+ * measured bias (% and standard errors) and the single-run RMS error are printed as diagnostics
+ * (`node --import tsx --test test/queries/sampled-distinct.test.ts`).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,14 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { injectAnomaly } from '../../src/anomaly/index.ts';
 import { type PacketBatch, readBatches, selectAll } from '../../src/capture/index.ts';
-import { ActiveFlowsQuery, FlowsQuery, SampledDistinct, recordSampledPacket, unseenRatio } from '../../src/queries/index.ts';
+import {
+  ActiveFlowsQuery,
+  FlowsQuery,
+  SampledDistinct,
+  SuperSourcesQuery,
+  recordSampledPacket,
+  unseenRatio,
+} from '../../src/queries/index.ts';
 import type { FlushContext } from '../../src/queries/query.ts';
 import { PacketSampler } from '../../src/shed/packet-sampler.ts';
 import { makeBatch } from './helpers.ts';
@@ -148,12 +156,12 @@ after(() => {
 
 /**
  * Bias bounds asserted (the measured values are printed; see sampled-distinct.ts for why they are what they
- * are): one-SYN flows (spoofed flood) are unbiased at every rate; elsewhere Chao's bound is a little low, and at
- * p = 0.1 intervals holding only tens of flows (gnutella) are biased high.
+ * are): Chao's bound is a little low on mixtures of flow sizes (here 1- and 2-SYN flows, 1- to 100-packet P2P
+ * flows), and at p = 0.1 intervals holding only tens of flows (gnutella: ~9 per second) are biased high.
  */
 function maxBias(trace: string, schedule: string): number {
-  if (schedule === '0.1' && trace.startsWith('gnutella')) return 12;
-  return 3;
+  if (schedule === '0.1' && trace.startsWith('gnutella')) return 8;
+  return 2.5;
 }
 
 describe('active-flows under packet sampling (200 seeds per trace and rate schedule)', () => {
@@ -177,8 +185,8 @@ describe('active-flows under packet sampling (200 seeds per trace and rate sched
       // The correction must matter: uncorrected is low by roughly the share of flows missed.
       assert.ok(Math.abs(m.biasPct) < Math.abs(m.rawBiasPct) / 3, `${trace} at ${schedule}`);
       if (trace === 'synflood.spoofed') {
-        // The shedding experiment's case: one SYN per flow is counted by Horvitz-Thompson, exactly unbiased.
-        assert.ok(Math.abs(m.biasSe) <= 3, `synflood.spoofed at ${schedule}: ${m.biasSe.toFixed(1)} SE`);
+        // The shedding experiment's case (spoofed SYN flood): within 1% on average, within 5% in a single run.
+        assert.ok(Math.abs(m.biasPct) <= 1, `synflood.spoofed at ${schedule}: bias ${m.biasPct.toFixed(2)}%`);
         assert.ok(m.rmsPct < 5, `synflood.spoofed at ${schedule}: single-run RMS ${m.rmsPct.toFixed(2)}%`);
       }
     }
@@ -195,7 +203,49 @@ describe('active-flows under packet sampling (200 seeds per trace and rate sched
     assert.ok(Math.abs(sum / n - tr.truth) / tr.truth < 0.02, `flows records mean ${sum / n} vs ${tr.truth}`);
   });
 
-  it('is exact unsampled, and a mix of rate-1 and sampled batches only estimates what was sampled', () => {
+  it('super-sources: fan-out of a P2P host and of a backscatter source (whole trace as one interval)', async (t) => {
+    // A P2P host's destinations mix one-packet probes with long transfers: Chao's bound is loose there, so the
+    // estimate stays low (measured -15% at 0.3), but it removes most of the uncorrected bias.
+    for (const [file, addr, exact] of [
+      ['ndpi__gnutella.pcap', '10.0.2.15', 508],
+      ['malcolm__backscatter.trace.pcap', '202.229.120.98', 511],
+    ] as const) {
+      const bs: PacketBatch[] = [];
+      for await (const b of readBatches(join(DIR, file))) if (b.count > 0) bs.push(b.clone());
+      const fan = (q: SuperSourcesQuery): number => q.flush(FLUSH).value.top.find((x) => x.addr === addr)?.fanout ?? 0;
+      const q = new SuperSourcesQuery({ k: 1 });
+      // Fed the same sampled packets at rate 1: the uncorrected fan-out (distinct destinations seen).
+      const rawQ = new SuperSourcesQuery({ k: 1 });
+      for (const b of bs) q.process(b, selectAll(b), { rate: 1, intervalStartNs: 0n });
+      assert.equal(fan(q), exact);
+      for (const [name, rates] of [['0.3', [0.3]], ['mixed', SCHEDULES['mixed 0.1..0.8']!]] as const) {
+        const xs: number[] = [];
+        let raw = 0;
+        for (let seed = 1; seed <= SEEDS; seed++) {
+          const s = new PacketSampler(seed);
+          bs.forEach((b, j) => {
+            const rate = rates[j % rates.length]!;
+            const sel = s.sample(b, selectAll(b), rate);
+            q.process(b, sel, { rate, intervalStartNs: 0n });
+            rawQ.process(b, sel, { rate: 1, intervalStartNs: 0n });
+          });
+          xs.push(fan(q));
+          raw += fan(rawQ);
+        }
+        const mean = xs.reduce((a, b) => a + b, 0) / SEEDS;
+        const se = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (SEEDS - 1) / SEEDS);
+        const bias = (mean - exact) / exact;
+        const rawBias = (raw / SEEDS - exact) / exact;
+        t.diagnostic(
+          `super-sources ${file} ${addr} at ${name}: fan-out ${mean.toFixed(1)} vs ${exact}: ${(100 * bias).toFixed(2)}% ` +
+            `(${((mean - exact) / se).toFixed(1)} SE), uncorrected ${(100 * rawBias).toFixed(1)}%`,
+        );
+        assert.ok(Math.abs(bias) < Math.abs(rawBias) / 2, `${file} at ${name}: ${mean} vs ${exact}`);
+      }
+    }
+  });
+
+  it('is exact unsampled (every weight is 1 at rate 1)', () => {
     for (const tr of traces) {
       assert.equal(run(new ActiveFlowsQuery(), tr.intervals, () => ({ rate: 1, sel: undefined })), tr.truth);
     }
