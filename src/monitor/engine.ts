@@ -27,7 +27,7 @@ import { type EngineController, sameRates } from './controller.ts';
 import type { CpuModel, EngineQuery, FeatureSource } from './components.ts';
 import { CostFloor } from './cost-floor.ts';
 import { GcWatch, type GcWindow } from './gc-watch.ts';
-import type { BatchRecord, IntervalResult, ResultSink, TelemetrySink } from './records.ts';
+import type { BatchRecord, IntervalResult, OverheadSplit, ResultSink, TelemetrySink } from './records.ts';
 
 export interface EngineOptions {
   readonly queries: readonly EngineQuery[];
@@ -78,6 +78,13 @@ export interface EngineState {
   /** Total processing time (queries + overhead) in ns. */
   processingNs: number;
   overheadNs: number;
+  /** overheadNs by phase (sums over the run). */
+  readonly split: OverheadSplit;
+  /**
+   * Capture time (reading + decoding the trace between batches), measured by the caller with the same clock
+   * (run.ts); not part of processingNs or overheadNs. 0 when the caller does not measure it.
+   */
+  captureNs: number;
   readonly costNs: Float64Array;
   readonly records: BatchRecord[];
   readonly results: IntervalResult[][];
@@ -175,6 +182,8 @@ export class MonitorEngine {
       gcBatches: 0,
       processingNs: 0,
       overheadNs: 0,
+      split: { featuresNs: 0, predictNs: 0, shedNs: 0, postNs: 0 },
+      captureNs: 0,
       costNs: new Float64Array(n),
       records: [],
       results: Array.from({ length: n }, () => []),
@@ -204,6 +213,7 @@ export class MonitorEngine {
     feats.beginBatch(batch);
     // Without drops the admitted packets are the whole batch: the extractor's no-selection path is faster.
     this.full = feats.measure(lost === 0 ? undefined : base, this.full.length ? this.full : undefined);
+    const tPred = timer();
     for (let i = 0; i < n; i++) {
       const p = q[i]!.predictor.predict(this.full);
       this.predFull[i] = p;
@@ -249,6 +259,7 @@ export class MonitorEngine {
       }
     }
     if (this.anyFlow && passes === 0) this.flowSampler.sample(batch, base, 1); // hashes for the flow queries
+    const tQueries = timer();
     let queriesNs = 0;
     const flowHash = this.anyFlow ? this.flowSampler.hashes : undefined;
     const intervalStartNs = this.intervalStart!;
@@ -272,6 +283,7 @@ export class MonitorEngine {
       this.intPackets[i]! += base.length;
     }
     const tPost = timer();
+    const shedNs = Number(tQueries - tShed);
     const win = this.gc.end(this.gcWin);
     const gc = win.major || win.pauseNs >= this.gcPauseFlagNs;
     const shadowNs = this.predictShadows();
@@ -298,7 +310,13 @@ export class MonitorEngine {
     if (ctl && feed && !warm) ctl.observe({ predictedNs: this.pred, measuredNs: this.measured, overheadNs: chargedOverhead });
     else if (feed && this.budget && !this.budget.ready) this.budget.addWarmupCost(queriesNs + chargedOverhead);
     this.opts.cpu.charge(queriesNs + chargedOverhead, batch);
-    return this.record(batch, base.length, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes);
+    const split: OverheadSplit = {
+      featuresNs: Number(tPred - t0),
+      predictNs: Number(tShed - tPred),
+      shedNs,
+      postNs: Math.max(0, Number(t3 - tPost) - shadowNs),
+    };
+    return this.record(batch, base.length, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes, split);
   }
 
   /**
@@ -457,6 +475,7 @@ export class MonitorEngine {
     overheadNs: number,
     queriesNs: number,
     shedPasses: number,
+    split: OverheadSplit,
   ): BatchRecord {
     const st = this.state;
     const n = this.n;
@@ -466,6 +485,10 @@ export class MonitorEngine {
     if (gc) st.gcBatches++;
     st.processingNs += overheadNs + queriesNs;
     st.overheadNs += overheadNs;
+    st.split.featuresNs += split.featuresNs;
+    st.split.predictNs += split.predictNs;
+    st.split.shedNs += split.shedNs;
+    st.split.postNs += split.postNs;
     const processed = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       st.costNs[i]! += this.measured[i]!;
@@ -487,6 +510,7 @@ export class MonitorEngine {
       overheadNs,
       queriesNs,
       shedPasses,
+      split,
       predictedFull: this.predFull.slice(),
       predicted: this.pred.slice(),
       measured: this.measured.slice(),

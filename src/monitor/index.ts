@@ -6,7 +6,7 @@ export type { CpuModel, EngineQuery, FeatureSource } from './components.ts';
 export { EmulatedClock, RealtimeClock } from './clock.ts';
 export { GcWatch } from './gc-watch.ts';
 export type { GcWindow } from './gc-watch.ts';
-export type { BatchRecord, IntervalResult, ResultSink, TelemetrySink } from './records.ts';
+export type { BatchRecord, IntervalResult, OverheadSplit, ResultSink, TelemetrySink } from './records.ts';
 export { CsvTelemetry, LongTelemetry, ParquetTelemetry, openTelemetry } from './telemetry.ts';
 export { JsonlResults, resultReplacer } from './results-sink.ts';
 export { SummaryAccumulator, compareResults, numericFields, quantile, mean, relError, scored, PRIMARY_FIELDS } from './summary.ts';

@@ -27,6 +27,8 @@ export interface BatchRecord {
   readonly overheadNs: number;
   /** Sum of the queries' measured costs. */
   readonly queriesNs: number;
+  /** overheadNs by phase. */
+  readonly split?: OverheadSplit;
   /** Shedding passes (feature re-extraction + re-prediction rounds); 0 when not shedding. */
   readonly shedPasses: number;
   /** Per query: prediction for the full (admitted) batch. */
@@ -41,6 +43,19 @@ export interface BatchRecord {
   readonly processed: Float64Array;
   /** Per query and shadow predictor kind: prediction for the same selection (experiments compare predictors). */
   readonly shadow?: Readonly<Record<string, Float64Array>>;
+}
+
+/**
+ * Where a batch's overhead went (ns): `featuresNs` admission + features of the admitted batch; `predictNs` every
+ * query's prediction on them; `shedNs` the shedding phase (planning, sampling, re-extraction, re-prediction,
+ * flow hashes); `postNs` GC window, history updates and the feature commit. Their sum is overheadNs (up to
+ * clock rounding).
+ */
+export interface OverheadSplit {
+  featuresNs: number;
+  predictNs: number;
+  shedNs: number;
+  postNs: number;
 }
 
 /** Receives every batch, with the features of the admitted batch. */

@@ -128,6 +128,7 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
     pass.shed && pass.budget
       ? new EngineController({ queries: eq.length, budget: pass.budget, minRates: minRatesFor(names, parseMinRates(opts.minRates ? [...opts.minRates] : undefined)) })
       : undefined;
+  const timer = costClock(opts.costClock ?? (pass.clock === 'realtime' ? 'wall' : 'cpu'));
   const engine = new MonitorEngine({
     queries: eq,
     features: new FeatureExtractor({ intervalNs, exact: opts.exactFeatures, seed: opts.seed ?? 1 }),
@@ -142,18 +143,22 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
     results: pass.results,
     keepBatches: pass.keepBatches,
     shadows,
-    timer: costClock(opts.costClock ?? (pass.clock === 'realtime' ? 'wall' : 'cpu')),
+    timer,
   });
   const summary = new SummaryAccumulator(names);
   const t0 = process.hrtime.bigint();
   const stream = readBatches(trace, { binNs: batchNs, skipCorrupt: opts.skipCorrupt });
   let lastEnd: bigint | undefined;
+  // Capture = everything between two engine.process() calls (reading, decoding, the loop itself), same clock.
+  let tc = timer();
   try {
     for await (const batch of stream) {
+      engine.state.captureNs += Number(timer() - tc);
       const rec = await engine.process(batch);
       summary.add(rec);
       pass.onBatch?.(rec);
       lastEnd = batch.startNs + BigInt(Math.round(batch.durationNs));
+      tc = timer();
     }
   } finally {
     await engine.finish(lastEnd);

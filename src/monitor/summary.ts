@@ -37,8 +37,15 @@ export interface RunSummary {
   readonly uncontrolledDrops: number;
   readonly gcBatches: number;
   readonly warmupBatches: number;
-  /** Features + prediction + shedding time / total processing time. */
+  /** Features + prediction + shedding time / total processing time (queries + that overhead; capture excluded). */
   readonly overheadShare: number;
+  /**
+   * The same overhead over processing time + capture (reading and decoding the trace between batches), i.e.
+   * the monitor's whole time; null when capture was not measured.
+   */
+  readonly overheadShareWithCapture: number | null;
+  /** Totals over the run in seconds: capture (not in `seconds`), and the overhead by phase (see OverheadSplit). */
+  readonly timeSplit: { readonly captureS: number; readonly queriesS: number; readonly featuresS: number; readonly predictS: number; readonly shedS: number; readonly postS: number };
   readonly queries: Record<string, QuerySummary>;
 }
 
@@ -115,6 +122,8 @@ export class SummaryAccumulator {
     batches: number;
     processingNs: number;
     overheadNs: number;
+    split?: { featuresNs: number; predictNs: number; shedNs: number; postNs: number };
+    captureNs?: number;
     drops: number;
     gcBatches: number;
     budgetNs: number;
@@ -151,6 +160,15 @@ export class SummaryAccumulator {
       gcBatches: st.gcBatches,
       warmupBatches: this.warm,
       overheadShare: st.processingNs > 0 ? st.overheadNs / st.processingNs : 0,
+      overheadShareWithCapture: st.captureNs && st.processingNs + st.captureNs > 0 ? st.overheadNs / (st.processingNs + st.captureNs) : null,
+      timeSplit: {
+        captureS: (st.captureNs ?? 0) / 1e9,
+        queriesS: (st.processingNs - st.overheadNs) / 1e9,
+        featuresS: (st.split?.featuresNs ?? 0) / 1e9,
+        predictS: (st.split?.predictNs ?? 0) / 1e9,
+        shedS: (st.split?.shedNs ?? 0) / 1e9,
+        postS: (st.split?.postNs ?? 0) / 1e9,
+      },
       queries,
     };
   }

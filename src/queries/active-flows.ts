@@ -78,7 +78,8 @@ export class ActiveFlowsQuery implements Query<ActiveFlowsValue> {
       }
       const o = table.valueIndex(s);
       if (table.inserted && fh !== undefined) table.vals[o + HASH] = fh[i]!;
-      recordSampledPacket(table.vals, o + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
+      // Packet-sampling state (not needed under flow sampling, where the flow hash decides).
+      if (fh === undefined) recordSampledPacket(table.vals, o + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
     }
   }
 

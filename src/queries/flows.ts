@@ -117,7 +117,7 @@ export class FlowsQuery implements Query<FlowsValue> {
       if (table.inserted && fh !== undefined) v[o + HASH] = fh[i]!;
       v[o + PKTS] = v[o + PKTS]! + fw;
       v[o + BYTES] = v[o + BYTES]! + fw * l;
-      recordSampledPacket(v, o + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
+      if (fh === undefined) recordSampledPacket(v, o + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
       bytes += l;
     }
     this.packets += sel.length * w;

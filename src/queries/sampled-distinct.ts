@@ -47,6 +47,8 @@ const REST_S = 2;
 /** counts = synK + 4 x restK, each capped at 3 (Chao needs keys seen exactly once, exactly twice, and more). */
 const REST_UNIT = 4;
 const CAP = 3;
+/** Counts of a key with a packet sampled at rate 1: surely seen, weight exactly 1, no unseen mass. */
+const SURE = CAP + REST_UNIT * CAP;
 
 /** s = (1 - p) / p of a packet sampled at `rate` (0 at rate 1: a sure packet adds nothing unseen). */
 export function unseenRatio(rate: number): number {
@@ -61,9 +63,13 @@ export function isSyn(proto: number, tcpFlags: number): boolean {
 /**
  * Records one sampled packet of a key whose columns start at vals[o]: `syn` from {@link isSyn}, `s` from
  * {@link unseenRatio} of the packet's batch rate. Keeps, per part, the count (capped at 3) and the product of
- * the s of the part's first two sampled packets.
+ * the s of the part's first two sampled packets; a packet kept at rate 1 (s = 0) marks the key as surely seen.
  */
 export function recordSampledPacket(vals: Float64Array, o: number, syn: boolean, s: number): void {
+  if (s === 0) {
+    vals[o + COUNTS] = SURE;
+    return;
+  }
   const c = vals[o + COUNTS]!;
   const ks = c % REST_UNIT;
   if (syn) {

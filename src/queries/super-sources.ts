@@ -104,7 +104,7 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     for (let j = 0; j < sel.length; j++) {
       const i = idx[j]!;
       const s = table.upsert(batch, i);
-      recordSampledPacket(table.vals, table.valueIndex(s) + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
+      if (fh === undefined) recordSampledPacket(table.vals, table.valueIndex(s) + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
       if (fh !== undefined) {
         const h = fh[i]!;
         const v = table.vals;

@@ -283,6 +283,15 @@ describe('SampledDistinct', () => {
     );
   });
 
+  it('a key kept at rate 1 is surely seen: weight 1 whatever it got at lower rates', () => {
+    const d = new SampledDistinct();
+    d.add(cols([{ syn: false, rate: 1 }, { syn: true, rate: 0.1 }]), 0);
+    d.add(cols([{ syn: false, rate: 0.1 }, { syn: false, rate: 1 }]), 0);
+    // A one-packet key at 0.1 alongside: lambda = 1 for both parts, so only it is scaled (1 / 0.1).
+    d.add(cols([{ syn: false, rate: 0.1 }]), 0);
+    assert.ok(Math.abs(d.estimate() - 12) < 1e-9);
+  });
+
   it('sums of per-key weights equal the estimate', () => {
     const d = new SampledDistinct();
     const keys = [
