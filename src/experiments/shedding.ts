@@ -33,7 +33,7 @@ export interface SheddingExperimentOptions {
   readonly seed?: number;
   /** Shorter traces (30 s background, 15 s DDoS, 10 s SYN flood). */
   readonly quick?: boolean;
-  /** Background packets per second (default 20,000). */
+  /** Background packets per second (default 60,000, about the seed's trace: 103.67 M packets in 30 min). */
   readonly rate?: number;
   /** Background seconds (default 60; 30 with quick). */
   readonly seconds?: number;
@@ -66,9 +66,28 @@ export interface ModeResult {
   readonly overheadShare: number;
 }
 
+export interface PredictorScore {
+  meanRelError: number;
+  p95RelError: number;
+  medianRelError: number;
+  batches: number;
+  /**
+   * Mean error by phase of the on/off DDoS (synthetic attack only): attack seconds on, off, and the first
+   * batch of every second (a transition); and over the batches the memory-growth guard flagged.
+   */
+  byPhase?: { on: number; off: number; transitions: number; allocFlagged: number; allocFlaggedBatches: number };
+}
+
 export interface SheddingResults {
   readonly config: Record<string, unknown>;
-  readonly predictors: Record<'ewma' | 'slr' | 'mlr', { meanRelError: number; p95RelError: number; batches: number }>;
+  readonly predictors: Record<'ewma' | 'slr' | 'mlr', PredictorScore>;
+  /**
+   * Cost noise of the flows query in the Fig. 3 run: coefficient of variation of its cost per packet over the
+   * scored batches before the attack (traffic of nearly constant make-up, so this is mostly measurement noise),
+   * and the batches flagged by the memory-growth guard (one-off page-fault spikes, e.g. the flow table doubling
+   * when the flood starts).
+   */
+  readonly fig3Noise: { readonly preAttackCostPerPacketCv: number; readonly allocBatches: number; readonly gcBatches: number };
   readonly shedding: {
     readonly budgetNs: number;
     /** Share of SYN-flood batches (flow-sampling run) whose query cost <= 1.05 x budget. */
@@ -85,6 +104,15 @@ export interface SheddingResults {
   readonly accuracy: Record<'none' | 'packet' | 'flow', ModeResult>;
   /** Features + prediction + shedding time / total processing time, in the flow-sampling run. */
   readonly overheadShare: number;
+  /** The same with capture (reading + decoding the trace) added to the total. */
+  readonly overheadShareWithCapture: number | null;
+  /** Time split of the flow-sampling run (seconds): capture, queries, features, prediction, shedding, post. */
+  readonly timeSplit: MonitorReport['summary']['timeSplit'];
+  /**
+   * A realistic query set: every standard query on the SYN-flood trace, unshed (features + prediction, no
+   * shedding phase), to show the overhead against the monitor's whole query work rather than one cheap query.
+   */
+  readonly allQueries: { readonly queries: readonly string[]; readonly overheadShare: number; readonly overheadShareWithCapture: number | null; readonly timeSplit: MonitorReport['summary']['timeSplit'] };
   readonly overheadShareByRun: Record<string, number>;
   readonly gcBatches: Record<string, number>;
   readonly seconds: number;
@@ -160,12 +188,34 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
   const ddosBatches = batchesIn(fig3, t0, inputs.attackAtNs, inputs.attackAtNs + inputs.ddosForNs).filter(scored);
   const errs = (kind: 'ewma' | 'slr' | 'mlr'): number[] =>
     ddosBatches.map((b) => relError(b, 0, kind === 'mlr' ? b.predicted : b.shadow![kind]!)).filter((e): e is number => e !== undefined);
+  const synthetic = inputs.attack === 'synthetic';
+  const phaseOf = (b: BatchRecord): number => (Number(b.startNs - t0) - inputs.attackAtNs) / 1e9; // seconds into the attack
   const predictors = Object.fromEntries(
     (['ewma', 'slr', 'mlr'] as const).map((k) => {
       const e = errs(k);
-      return [k, { meanRelError: mean(e), p95RelError: quantile(e, 0.95), batches: e.length }];
+      const sub = (f: (b: BatchRecord) => boolean): number[] =>
+        ddosBatches.filter(f).map((b) => relError(b, 0, k === 'mlr' ? b.predicted : b.shadow![k]!)).filter((x): x is number => x !== undefined);
+      const score: PredictorScore = { meanRelError: mean(e), p95RelError: quantile(e, 0.95), medianRelError: quantile(e, 0.5), batches: e.length };
+      const alloc = sub((b) => !!b.alloc);
+      if (synthetic) {
+        score.byPhase = {
+          on: mean(sub((b) => Math.floor(phaseOf(b)) % 2 === 0)),
+          off: mean(sub((b) => Math.floor(phaseOf(b)) % 2 === 1)),
+          transitions: mean(sub((b) => phaseOf(b) % 1 < 0.1)),
+          allocFlagged: mean(alloc),
+          allocFlaggedBatches: alloc.length,
+        };
+      }
+      return [k, score];
     }),
   ) as SheddingResults['predictors'];
+  const preAttack = fig3.state.records.filter((b) => scored(b) && !b.alloc && Number(b.startNs - t0) < inputs.attackAtNs && b.processed[0]! > 0).map((b) => b.measured[0]! / b.processed[0]!);
+  const cvMean = mean(preAttack);
+  const fig3Noise = {
+    preAttackCostPerPacketCv: Math.sqrt(mean(preAttack.map((x) => (x - cvMean) ** 2))) / cvMean,
+    allocBatches: fig3.summary.allocBatches,
+    gcBatches: fig3.summary.gcBatches,
+  };
 
   step('Fig. 4/5: exact reference run (no shedding, infinite CPU) under the SYN flood');
   const base: MonitorOptions = { ...common, queries: ['active-flows'], shed: 'none', predictor: 'mlr' } as MonitorOptions;
@@ -183,6 +233,8 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
     step(`Fig. 4/5: ${mode === 'none' ? 'no shedding (200 ms buffer)' : `${mode} sampling`} against a ${(budgetNs / 1e6).toFixed(3)} ms budget`);
     runs[mode] = await runMonitor(inputs.synflood, { ...base, shed: mode, budget, budgetCovers: 'queries', bufferNs: o.bufferNs ?? 2e8 });
   }
+  step('overhead with every standard query (unshed) on the SYN-flood trace');
+  const all = await runMonitor(inputs.synflood, { ...common, keepBatches: false, queries: 'all', shed: 'none', predictor: 'mlr' } as MonitorOptions);
   const accuracy = {
     none: modeResult(runs.none!, ref, t0, attackFrom, attackTo, budgetNs),
     packet: modeResult(runs.packet!, ref, t0, attackFrom, attackTo, budgetNs),
@@ -211,6 +263,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
       nodeOptions: process.env.NODE_OPTIONS ?? '',
     },
     predictors,
+    fig3Noise,
     shedding: {
       budgetNs,
       withinBudgetShare: accuracy.flow.withinBudgetShare,
@@ -223,12 +276,21 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
     },
     accuracy,
     overheadShare: runs.flow!.summary.overheadShare,
+    overheadShareWithCapture: runs.flow!.summary.overheadShareWithCapture,
+    timeSplit: runs.flow!.summary.timeSplit,
+    allQueries: {
+      queries: all.queryNames,
+      overheadShare: all.summary.overheadShare,
+      overheadShareWithCapture: all.summary.overheadShareWithCapture,
+      timeSplit: all.summary.timeSplit,
+    },
     overheadShareByRun: {
       fig3: fig3.summary.overheadShare,
       reference: ref.summary.overheadShare,
       none: runs.none!.summary.overheadShare,
       packet: runs.packet!.summary.overheadShare,
       flow: runs.flow!.summary.overheadShare,
+      allQueries: all.summary.overheadShare,
     },
     gcBatches: {
       fig3: fig3.summary.gcBatches,

@@ -61,6 +61,16 @@ export interface EngineOptions {
    * sub-millisecond query costs a long scavenge corrupts a sample as much as a major GC. Infinity = major only.
    */
   readonly gcPauseFlagNs?: number;
+  /**
+   * Memory-growth guard: a query whose process() call took at least this many minor page faults (first touch
+   * of fresh memory, e.g. a flow table doubling when a flood starts: ~4 MB of new pages per 1,000 faults) had
+   * a one-off cost that no traffic feature predicts. Like a GC batch, its (features, cost) pair stays out of
+   * that query's history and of the error term, so one spike does not bias the next 60 batches' fits; unlike a
+   * GC batch it stays in the error statistics. Default Infinity (off); run.ts uses 256 (1 MB).
+   */
+  readonly faultFlagPages?: number;
+  /** Minor page faults of the process so far (default process.resourceUsage().minorPageFault); tests fake it. */
+  readonly pageFaults?: () => number;
   /** Starvation guard: run a query disabled this many batches in a row once at a low rate (default 10). */
   readonly probeAfter?: number;
   /** Clock for cost measurement (default process.hrtime.bigint); tests inject a fake one. */
@@ -75,6 +85,8 @@ export interface EngineState {
   packets: number;
   drops: number;
   gcBatches: number;
+  /** Batches in which some query was flagged by the memory-growth guard (see EngineOptions.faultFlagPages). */
+  allocBatches: number;
   /** Total processing time (queries + overhead) in ns. */
   processingNs: number;
   overheadNs: number;
@@ -108,6 +120,10 @@ export class MonitorEngine {
   private readonly budget: Budget | undefined;
   private readonly coversTotal: boolean;
   private readonly gcPauseFlagNs: number;
+  private readonly faultFlag: number;
+  private readonly faults: () => number;
+  /** Per query: minor page faults during its process() call this batch. */
+  private readonly faultsOf: Float64Array;
   // per-batch scratch, per query
   private readonly predFull: Float64Array;
   private readonly pred: Float64Array;
@@ -154,6 +170,9 @@ export class MonitorEngine {
     this.budget = opts.controller?.budget ?? opts.budget;
     this.coversTotal = (opts.budgetCovers ?? 'total') === 'total';
     this.gcPauseFlagNs = opts.gcPauseFlagNs ?? 1e6;
+    this.faultFlag = opts.faultFlagPages ?? Infinity;
+    this.faults = opts.pageFaults ?? (() => process.resourceUsage().minorPageFault);
+    this.faultsOf = new Float64Array(n);
     if (opts.controller && opts.budget && opts.controller.budget !== opts.budget) throw new Error('MonitorEngine: the controller must share the engine budget');
     if (opts.controller && opts.controller.queries !== n) throw new Error('MonitorEngine: controller sized for another query count');
     const seed = opts.seed ?? 1;
@@ -180,6 +199,7 @@ export class MonitorEngine {
       packets: 0,
       drops: 0,
       gcBatches: 0,
+      allocBatches: 0,
       processingNs: 0,
       overheadNs: 0,
       split: { featuresNs: 0, predictNs: 0, shedNs: 0, postNs: 0 },
@@ -261,17 +281,21 @@ export class MonitorEngine {
     if (this.anyFlow && passes === 0) this.flowSampler.sample(batch, base, 1); // hashes for the flow queries
     const tQueries = timer();
     let queriesNs = 0;
+    const watchFaults = this.faultFlag !== Infinity;
     const flowHash = this.anyFlow ? this.flowSampler.hashes : undefined;
     const intervalStartNs = this.intervalStart!;
     for (let i = 0; i < n; i++) {
       const e = q[i]!;
       const rate = this.rates[i]!;
       let c = 0;
+      this.faultsOf[i] = 0;
       if (rate > 0) {
         const ctx = { rate, intervalStartNs, flowHash: e.method === 'flow' ? flowHash : undefined };
+        const f0 = watchFaults ? this.faults() : 0;
         const s = timer();
         e.query.process(batch, this.sels[i]!, ctx);
         c = Number(timer() - s);
+        if (watchFaults) this.faultsOf[i] = this.faults() - f0;
       } else {
         this.sels[i] = NO_SEL;
         this.pred[i] = 0;
@@ -287,9 +311,11 @@ export class MonitorEngine {
     const win = this.gc.end(this.gcWin);
     const gc = win.major || win.pauseNs >= this.gcPauseFlagNs;
     const shadowNs = this.predictShadows();
+    let alloc = false;
+    for (let i = 0; i < n; i++) if (this.faultsOf[i]! >= this.faultFlag) alloc = true;
     if (!gc) {
       for (let i = 0; i < n; i++) {
-        if (this.rates[i]! <= 0) continue;
+        if (this.rates[i]! <= 0 || this.faultsOf[i]! >= this.faultFlag) continue;
         q[i]!.predictor.observe(this.featOf[i]!, this.measured[i]!);
         this.floor.observe(i, this.measured[i]!, this.sels[i]!.length);
         for (const s of this.opts.shadows?.get(i) ?? []) s.observe(this.featOf[i]!, this.measured[i]!);
@@ -305,7 +331,7 @@ export class MonitorEngine {
     }
     // GC batches stay out of the error term and of an auto budget's warm-up median; idle warm-up batches too.
     // The error term learns only from post-warm-up predictions (a predictor with no history predicts nothing).
-    const feed = !gc && (base.length > 0 || this.budget?.ready !== false);
+    const feed = !gc && !alloc && (base.length > 0 || this.budget?.ready !== false);
     const chargedOverhead = this.coversTotal ? overheadNs : 0;
     if (ctl && feed && !warm) ctl.observe({ predictedNs: this.pred, measuredNs: this.measured, overheadNs: chargedOverhead });
     else if (feed && this.budget && !this.budget.ready) this.budget.addWarmupCost(queriesNs + chargedOverhead);
@@ -316,7 +342,8 @@ export class MonitorEngine {
       shedNs,
       postNs: Math.max(0, Number(t3 - tPost) - shadowNs),
     };
-    return this.record(batch, base.length, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes, split);
+    if (alloc) this.state.allocBatches++;
+    return this.record(batch, base.length, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes, split, alloc);
   }
 
   /**
@@ -476,6 +503,7 @@ export class MonitorEngine {
     queriesNs: number,
     shedPasses: number,
     split: OverheadSplit,
+    alloc: boolean,
   ): BatchRecord {
     const st = this.state;
     const n = this.n;
@@ -504,6 +532,8 @@ export class MonitorEngine {
       drops: lost,
       warmup: warm,
       gc,
+      alloc,
+      pageFaults: this.faultFlag === Infinity ? undefined : this.faultsOf.slice(),
       budgetNs: this.budgetNs,
       availableNs,
       backlogNs,

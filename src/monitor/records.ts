@@ -15,6 +15,13 @@ export interface BatchRecord {
   readonly warmup: boolean;
   /** A major GC ran during the batch: kept out of the history and of the prediction-error statistics. */
   readonly gc: boolean;
+  /**
+   * Some query took >= faultFlagPages minor page faults (fresh memory, e.g. a table doubling): that query's
+   * observation stayed out of its history and the batch out of the error term; still scored.
+   */
+  readonly alloc?: boolean;
+  /** Per query: minor page faults during its process() call (only when the guard is on). */
+  readonly pageFaults?: Float64Array;
   /** The budget pays for queries + overhead (true) or the queries only (false). */
   readonly budgetCoversTotal: boolean;
   /** Per-batch budget in ns (Infinity when none is set or not yet known). */

@@ -56,6 +56,8 @@ export interface MonitorOptions {
   readonly budgetCovers?: 'total' | 'queries';
   /** Cost clock (default: cpu for the emulated clock, wall for realtime). */
   readonly costClock?: CostClockKind;
+  /** Memory-growth guard threshold in minor page faults per query call (default 256; Infinity = off). */
+  readonly faultFlagPages?: number;
   /** Called after every batch (progress). */
   readonly onBatch?: (rec: BatchRecord) => void;
 }
@@ -138,6 +140,7 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
     budgetCovers: opts.budgetCovers,
     intervalNs,
     warmupBatches: opts.warmupBatches,
+    faultFlagPages: opts.faultFlagPages ?? 256,
     seed: opts.seed ?? 1,
     telemetry: pass.telemetry,
     results: pass.results,

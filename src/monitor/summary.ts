@@ -36,6 +36,8 @@ export interface RunSummary {
   readonly costOverBudget: { readonly mean: number; readonly p95: number; readonly max: number } | null;
   readonly uncontrolledDrops: number;
   readonly gcBatches: number;
+  /** Batches flagged by the memory-growth guard (kept out of the histories; see EngineOptions.faultFlagPages). */
+  readonly allocBatches: number;
   readonly warmupBatches: number;
   /** Features + prediction + shedding time / total processing time (queries + that overhead; capture excluded). */
   readonly overheadShare: number;
@@ -126,6 +128,7 @@ export class SummaryAccumulator {
     captureNs?: number;
     drops: number;
     gcBatches: number;
+    allocBatches?: number;
     budgetNs: number;
     costNs: Float64Array;
     wallSeconds: number;
@@ -158,6 +161,7 @@ export class SummaryAccumulator {
         : null,
       uncontrolledDrops: st.drops,
       gcBatches: st.gcBatches,
+      allocBatches: st.allocBatches ?? 0,
       warmupBatches: this.warm,
       overheadShare: st.processingNs > 0 ? st.overheadNs / st.processingNs : 0,
       overheadShareWithCapture: st.captureNs && st.processingNs + st.captureNs > 0 ? st.overheadNs / (st.processingNs + st.captureNs) : null,

@@ -39,6 +39,11 @@ function makeBatch(b: PacketBatch, startNs: bigint, n: number, flows: number): P
   return b;
 }
 
+/** Fake minor page-fault counter and the faults each (batch, query) takes (memory-growth guard tests). */
+let fakeFaults = 0;
+let batchNo = -1;
+let faultPlan: Map<string, number> | undefined; // key `${batch}:${query}`
+
 /** Costs `nsPerPacket` per processed packet; counts packets x 1/p (Horvitz-Thompson). */
 class FakeQuery implements Query<number> {
   readonly correction = 'horvitz-thompson' as const;
@@ -53,6 +58,9 @@ class FakeQuery implements Query<number> {
   ) {}
   process(_b: PacketBatch, sel: Selection, ctx: BatchContext): void {
     fakeNow += BigInt(Math.round(this.nsPerPacket * sel.length));
+    const f = faultPlan?.get(`${batchNo}:${this.name}`) ?? 0;
+    fakeFaults += f;
+    if (f > 0) fakeNow += 50_000_000n; // a one-off 50 ms spike
     this.processed += sel.length;
     if (ctx.rate > 0) this.estimate += sel.length / ctx.rate;
     this.rates.push(ctx.rate);
@@ -126,8 +134,11 @@ async function run(opts: {
   gcAt?: Set<number>;
   bufferNs?: number;
   warmup?: number;
+  faults?: Map<string, number>;
 }): Promise<Run> {
   fakeNow = 0n;
+  fakeFaults = 0;
+  faultPlan = opts.faults;
   const methods = opts.methods ?? ['packet', 'packet'];
   const queries = methods.map((m, i) => new FakeQuery(`q${i}`, m, 100 * (i + 1)));
   const predictors = queries.map(() => new FakePredictor());
@@ -145,6 +156,7 @@ async function run(opts: {
     warmupBatches: opts.warmup ?? 5,
     keepBatches: true,
     timer,
+    ...(opts.faults ? { faultFlagPages: 256, pageFaults: () => fakeFaults } : {}),
     gc: {
       begin: () => void (current = gcIndex++),
       end: (w = { major: false, pauseNs: 0 }) => ((w.major = opts.gcAt?.has(current) ?? false), w),
@@ -154,7 +166,9 @@ async function run(opts: {
   const b = new PacketBatch(16);
   const records: BatchRecord[] = [];
   let t = 1_700_000_000_000_000_000n;
+  batchNo = -1;
   for (const n of opts.sizes) {
+    batchNo++;
     records.push(await engine.process(makeBatch(b, t, n, Math.max(1, n >> 2))));
     t += 100_000_000n;
   }
@@ -216,6 +230,44 @@ test('batches flagged for a major GC stay out of the history', async () => {
   // 20 batches - 5 warm-up - 2 GC batches after warm-up = 13 scored.
   assert.equal(sum.queries.q0!.predError.batches, 13);
   assert.equal(sum.queries.q0!.predError.mean, 0); // the fake predictor is exact
+});
+
+test('memory-growth guard: a query call with >= 256 page faults stays out of that query\'s history, still scored', async () => {
+  // Batch 8: q0 takes 5,000 faults (a table doubling) and a 50 ms spike; q1 takes 100 (under the threshold).
+  const faults = new Map([['8:q0', 5000], ['8:q1', 100], ['12:q1', 300]]);
+  const r = await run({ shed: false, budget: { kind: 'none' }, sizes: NORMAL, faults });
+  assert.equal(r.predictors[0]!.observations, NORMAL.length - 1);
+  assert.equal(r.predictors[1]!.observations, NORMAL.length - 1);
+  assert.ok(!r.predictors[0]!.observed.some((c) => c > 40e6), 'the spike never reaches q0\'s history');
+  assert.ok(r.predictors[1]!.observed.some((c) => c > 40e6), 'q1 saw the spike batch 8 (100 faults < 256) but not batch 12');
+  assert.deepEqual(r.records.filter((x) => x.alloc).map((x) => x.index), [8, 12]);
+  assert.equal(r.records[8]!.pageFaults![0], 5000);
+  assert.equal(r.engine.state.allocBatches, 2);
+  const s = new SummaryAccumulator(['q0', 'q1']);
+  for (const x of r.records) s.add(x);
+  const sum = s.finish({ ...r.engine.state, budgetNs: r.engine.budgetNs, wallSeconds: 1 });
+  assert.equal(sum.allocBatches, 2);
+  // Still scored: 20 - 5 warm-up = 15 batches, and q0's error on batch 8 is large (the spike was not predicted).
+  assert.equal(sum.queries.q0!.predError.batches, 15);
+  assert.ok(sum.queries.q0!.predError.mean > 0.5 / 15);
+  // Without the guard the spike enters the history.
+  const plain = await run({ shed: false, budget: { kind: 'none' }, sizes: NORMAL });
+  assert.equal(plain.predictors[0]!.observations, NORMAL.length);
+});
+
+test('overhead split: features, prediction, shedding and post phases add up to the overhead', async () => {
+  const r = await run({ shed: true, budget: { kind: 'absolute', ns: 300_000 }, sizes: [...NORMAL, ...BURST] });
+  let feat = 0;
+  for (const x of r.records) {
+    const sp = x.split!;
+    assert.equal(sp.featuresNs + sp.predictNs + sp.shedNs + sp.postNs, x.overheadNs, `batch ${x.index}`);
+    feat += sp.featuresNs;
+  }
+  // Fake features cost 10 ns per packet measured: the first measure of every batch is in featuresNs.
+  const packets = [...NORMAL, ...BURST].reduce((a, b) => a + b, 0);
+  assert.equal(feat, 10 * packets);
+  assert.equal(r.engine.state.split.featuresNs, feat);
+  assert.ok(r.engine.state.split.shedNs > 0, 'the burst was shed: re-extraction time is in shedNs');
 });
 
 test('intervals flush every second with the right bounds; flow rates only fall within an interval', async () => {
