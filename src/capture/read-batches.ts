@@ -16,7 +16,7 @@
 import { CaptureError } from '../errors.ts';
 import { PacketBatch } from './batch.ts';
 import { decodePacket } from './decode.ts';
-import type { CaptureWarning, TraceStats } from './record.ts';
+import { emptyTraceStats, type CaptureWarning, type TraceStats } from './record.ts';
 import { TraceReader, asCaptureError } from './trace-reader.ts';
 
 export interface BatchOptions {
@@ -206,22 +206,5 @@ export class BatchStream implements AsyncIterable<PacketBatch> {
 }
 
 function emptyStats(file: string): BatchStats {
-  return {
-    file,
-    format: '',
-    gzip: false,
-    linkTypes: [],
-    snaplen: 0,
-    packets: 0,
-    wireBytes: 0,
-    capturedBytes: 0,
-    reordered: 0,
-    truncatedRecords: 0,
-    corruptRecords: 0,
-    skippedBytes: 0,
-    warnings: [],
-    batches: 0,
-    emptyBatches: 0,
-    gapsSkipped: 0,
-  };
+  return { ...emptyTraceStats(file), batches: 0, emptyBatches: 0, gapsSkipped: 0 };
 }

@@ -69,3 +69,22 @@ export interface TraceStats {
   skippedBytes: number;
   warnings: CaptureWarning[];
 }
+
+/** Zeroed statistics for `file` (format and gzip filled in once the file is opened). */
+export function emptyTraceStats(file: string, format = '', gzip = false): TraceStats {
+  return {
+    file,
+    format,
+    gzip,
+    linkTypes: [],
+    snaplen: 0,
+    packets: 0,
+    wireBytes: 0,
+    capturedBytes: 0,
+    reordered: 0,
+    truncatedRecords: 0,
+    corruptRecords: 0,
+    skippedBytes: 0,
+    warnings: [],
+  };
+}

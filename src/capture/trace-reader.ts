@@ -8,7 +8,7 @@ import { CaptureError, UserError } from '../errors.ts';
 import { ByteSource, DEFAULT_CHUNK_SIZE } from './byte-source.ts';
 import { PcapParser, PCAP_HEADER_LEN } from './pcap-format.ts';
 import { PcapngParser } from './pcapng-format.ts';
-import { TraceRecord, type CaptureWarning, type RecordParser, type TraceStats } from './record.ts';
+import { TraceRecord, emptyTraceStats, type CaptureWarning, type RecordParser, type TraceStats } from './record.ts';
 
 export interface ReadOptions {
   /** Bytes per read (default 4 MiB). */
@@ -36,21 +36,7 @@ export class TraceReader {
     readonly parser: RecordParser,
     private readonly opts: ReadOptions,
   ) {
-    this.stats = {
-      file: src.path,
-      format: parser.format,
-      gzip: src.gzip,
-      linkTypes: [],
-      snaplen: 0,
-      packets: 0,
-      wireBytes: 0,
-      capturedBytes: 0,
-      reordered: 0,
-      truncatedRecords: 0,
-      corruptRecords: 0,
-      skippedBytes: 0,
-      warnings: [],
-    };
+    this.stats = emptyTraceStats(src.path, parser.format, src.gzip);
     this.refreshInterfaces();
   }
 

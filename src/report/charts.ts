@@ -55,6 +55,8 @@ export interface BarChartOptions {
 
 const REF_COLOR = '#b2182b';
 const BAND_COLOR = '#999999';
+const LINE_WIDTH = 640;
+const BAR_WIDTH = 480;
 
 function finite(v: number | null | undefined): v is number {
   return typeof v === 'number' && Number.isFinite(v);
@@ -89,6 +91,37 @@ export function decimateIndices(values: ArrayLike<number | null | undefined>, ma
   }
   if (keep[keep.length - 1] !== n - 1) keep.push(n - 1);
   return keep;
+}
+
+/**
+ * The spec shared by every chart: the given layers, then the dashed reference line labelled at the right edge
+ * (when `o.rule` is set), at `o.width` (default `defaultWidth`) by `o.height` (default 220).
+ */
+function layeredSpec(
+  o: { title: string; rule?: RuleLine; width?: number; height?: number },
+  layers: object[],
+  defaultWidth: number,
+): VegaLiteSpec {
+  const width = o.width ?? defaultWidth;
+  if (o.rule) {
+    layers.push({
+      data: { values: [{ y: o.rule.y, label: o.rule.label ?? '' }] },
+      layer: [
+        { mark: { type: 'rule', color: REF_COLOR, strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+        {
+          mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: REF_COLOR, fontSize: 11 },
+          encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: width }, text: { field: 'label' } },
+        },
+      ],
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: o.title,
+    width,
+    height: o.height ?? 220,
+    layer: layers,
+  } as VegaLiteSpec;
 }
 
 function checkSeries(title: string, series: readonly Series[], length: number, what: string): void {
@@ -136,25 +169,7 @@ export function lineChart(o: LineChartOptions): VegaLiteSpec {
       color: { field: 'series', type: 'nominal', title: null, scale: { domain: names }, legend: names.length > 1 ? {} : null },
     },
   });
-  if (o.rule) {
-    layers.push({
-      data: { values: [{ y: o.rule.y, label: o.rule.label ?? '' }] },
-      layer: [
-        { mark: { type: 'rule', color: REF_COLOR, strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
-        {
-          mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: REF_COLOR, fontSize: 11 },
-          encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: o.width ?? 640 }, text: { field: 'label' } },
-        },
-      ],
-    });
-  }
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: o.title,
-    width: o.width ?? 640,
-    height: o.height ?? 220,
-    layer: layers,
-  } as VegaLiteSpec;
+  return layeredSpec(o, layers, LINE_WIDTH);
 }
 
 /** Bar chart over categories; several series give grouped bars. */
@@ -181,23 +196,5 @@ export function barChart(o: BarChartOptions): VegaLiteSpec {
       },
     },
   ];
-  if (o.rule) {
-    layers.push({
-      data: { values: [{ y: o.rule.y, label: o.rule.label ?? '' }] },
-      layer: [
-        { mark: { type: 'rule', color: REF_COLOR, strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
-        {
-          mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: REF_COLOR, fontSize: 11 },
-          encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: o.width ?? 480 }, text: { field: 'label' } },
-        },
-      ],
-    });
-  }
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: o.title,
-    width: o.width ?? 480,
-    height: o.height ?? 220,
-    layer: layers,
-  } as VegaLiteSpec;
+  return layeredSpec(o, layers, BAR_WIDTH);
 }
