@@ -10,7 +10,7 @@
 import { mkdirSync, existsSync, statSync } from 'node:fs';
 import { retimeTrace, readBatches, PacketBatch } from '../src/capture/index.ts';
 import { FeatureExtractor, MultiResolutionBitmap, HyperLogLog, FEATURE_MRB, BATCH_MRB } from '../src/features/index.ts';
-import { mix32 } from '../src/features/hash.ts';
+import { mix32 } from '../src/hash-mix.ts';
 import { mrbBase, mrbSum } from '../src/features/mrb.ts';
 import { Rng } from '../src/random.ts';
 

@@ -7,21 +7,10 @@
  * One {@link PacketFields} record is reused for every packet: the generators overwrite its fields and
  * {@link encodeFrame} writes into a caller-owned buffer, so no per-packet objects are created.
  */
+import { LinkType, locateNetwork, NetKind } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import type { Rng } from '../random.ts';
 import { internetChecksum, ipv4L4Checksum } from './checksum.ts';
-
-/** pcap LINKTYPE_* values the injector can write. */
-export const LinkType = {
-  ETHERNET: 1,
-  /** DLT_RAW as some BSDs write it in pcap files (raw IP, like 101). */
-  RAW_12: 12,
-  RAW_14: 14,
-  RAW: 101,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  LINUX_SLL2: 276,
-} as const;
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -37,8 +26,8 @@ const ETHERNET_MIN_FRAME = 60;
  * (02:4c:43 = "LC" with the local bit set): the injected frames are distinguishable from the background
  * at layer 2 but valid.
  */
-const SRC_MAC = [0x02, 0x4c, 0x43, 0x00, 0x00, 0x01] as const;
-const DST_MAC = [0x02, 0x4c, 0x43, 0x00, 0x00, 0x02] as const;
+const SRC_MAC = Uint8Array.of(0x02, 0x4c, 0x43, 0x00, 0x00, 0x01);
+const DST_MAC = Uint8Array.of(0x02, 0x4c, 0x43, 0x00, 0x00, 0x02);
 
 /** The header fields of one injected packet; one instance is reused for every packet. */
 export class PacketFields {
@@ -62,6 +51,9 @@ export class PacketFields {
   payloadLen = 0;
   /** Fill the payload with seeded random bytes (true) or zeros (false). */
   randomPayload = false;
+  /** Link-layer source and destination addresses (6 bytes, not copied; default: the injector's two routers). */
+  srcMac: Uint8Array = SRC_MAC;
+  dstMac: Uint8Array = DST_MAC;
 }
 
 /**
@@ -113,15 +105,19 @@ export function maxFrameLength(ipLen: number): number {
 
 /**
  * Writes `ethertype`'s link header for `linkType` at `buf[0..)` and returns its length. For SLL/SLL2 the
- * packet type is "sent to us" (0) and the link-layer address is {@link SRC_MAC}.
+ * packet type is "sent to us" (0) and the link-layer address is `srcMac`.
  */
-function writeLinkHeader(buf: Uint8Array, linkType: number, ethertype: number): number {
+function writeLinkHeader(
+  buf: Uint8Array,
+  linkType: number,
+  ethertype: number,
+  srcMac: Uint8Array,
+  dstMac: Uint8Array,
+): number {
   switch (linkType) {
     case LinkType.ETHERNET:
-      for (let i = 0; i < 6; i++) {
-        buf[i] = DST_MAC[i]!;
-        buf[6 + i] = SRC_MAC[i]!;
-      }
+      buf.set(dstMac, 0);
+      buf.set(srcMac, 6);
       buf[12] = ethertype >>> 8;
       buf[13] = ethertype & 0xff;
       return 14;
@@ -137,7 +133,7 @@ function writeLinkHeader(buf: Uint8Array, linkType: number, ethertype: number): 
       buf[3] = 1;
       buf[4] = 0; // address length 6
       buf[5] = 6;
-      for (let i = 0; i < 6; i++) buf[6 + i] = SRC_MAC[i]!;
+      buf.set(srcMac, 6);
       buf[12] = 0;
       buf[13] = 0;
       buf[14] = ethertype >>> 8;
@@ -156,7 +152,7 @@ function writeLinkHeader(buf: Uint8Array, linkType: number, ethertype: number): 
       buf[9] = 1;
       buf[10] = 0; // packet type: to us
       buf[11] = 6; // address length
-      for (let i = 0; i < 6; i++) buf[12 + i] = SRC_MAC[i]!;
+      buf.set(srcMac, 12);
       buf[18] = 0;
       buf[19] = 0;
       return 20;
@@ -182,7 +178,7 @@ function put32(buf: Uint8Array, o: number, v: number): void {
  * the frame length. A random payload is copied from `pool` at an offset drawn from `rng`.
  */
 export function encodeFrame(buf: Uint8Array, linkType: number, f: PacketFields, pool: PayloadPool, rng: Rng): number {
-  const ip = writeLinkHeader(buf, linkType, 0x0800);
+  const ip = writeLinkHeader(buf, linkType, 0x0800, f.srcMac, f.dstMac);
   const l4 = ip + 20;
   const l4HeaderLen = f.proto === IPPROTO_TCP ? 20 : 8;
   const payload = l4 + l4HeaderLen;
@@ -239,71 +235,19 @@ export function encodeFrame(buf: Uint8Array, linkType: number, f: PacketFields, 
 }
 
 /**
- * Offset of the network-layer header in a captured frame of `linkType`, and its ethertype; -1 when the frame
- * carries no IPv4/IPv6 packet (ARP, LLC, truncated header). Ethernet 802.1Q/802.1ad tags are skipped.
- * Returns the offset and writes the ethertype into `out[0]`.
- */
-export function networkOffset(frame: Uint8Array, linkType: number, out: Uint16Array): number {
-  let off: number;
-  let ethertype: number;
-  switch (linkType) {
-    case LinkType.ETHERNET: {
-      off = 12;
-      if (frame.length < 14) return -1;
-      ethertype = (frame[off]! << 8) | frame[off + 1]!;
-      while ((ethertype === 0x8100 || ethertype === 0x88a8) && frame.length >= off + 6) {
-        off += 4;
-        ethertype = (frame[off]! << 8) | frame[off + 1]!;
-      }
-      off += 2;
-      break;
-    }
-    case LinkType.RAW_12:
-    case LinkType.RAW_14:
-    case LinkType.RAW:
-    case LinkType.IPV4: {
-      if (frame.length < 1) return -1;
-      const v = frame[0]! >>> 4;
-      ethertype = v === 4 ? 0x0800 : v === 6 ? 0x86dd : 0;
-      off = 0;
-      break;
-    }
-    case LinkType.LINUX_SLL:
-      if (frame.length < 16) return -1;
-      ethertype = (frame[14]! << 8) | frame[15]!;
-      off = 16;
-      break;
-    case LinkType.LINUX_SLL2:
-      if (frame.length < 20) return -1;
-      ethertype = (frame[0]! << 8) | frame[1]!;
-      off = 20;
-      break;
-    default:
-      return -1;
-  }
-  if (ethertype !== 0x0800 && ethertype !== 0x86dd) return -1;
-  out[0] = ethertype;
-  return off;
-}
-
-/**
  * Converts a captured frame from link type `from` to `to` by replacing its link header; returns the new
- * frame's length in `buf`, or -1 when the frame carries no IP packet (it cannot be expressed in `to`; the
- * caller counts it as skipped). The caller adjusts the original (wire) length by the change in length.
- * Ethernet padding after the IP packet is kept as is (harmless trailing bytes). `scratch` is a one-element
- * work array (no per-call allocation).
+ * frame's length in `buf`, or -1 when the frame carries no IPv4/IPv6 packet or its link header is truncated (it
+ * cannot be expressed in `to`; the caller counts it as skipped). The network layer is found by the capture
+ * layer's {@link locateNetwork} (VLAN tags, MPLS and PPPoE are dropped with the old link header). The caller
+ * adjusts the original (wire) length by the change in length. Ethernet padding after the IP packet is kept as
+ * is (harmless trailing bytes).
  */
-export function relinkFrame(
-  frame: Uint8Array,
-  from: number,
-  to: number,
-  buf: Uint8Array,
-  scratch: Uint16Array,
-): number {
-  const off = networkOffset(frame, from, scratch);
-  if (off < 0) return -1;
-  const h = writeLinkHeader(buf, to, scratch[0]!);
-  const n = frame.length - off;
+export function relinkFrame(frame: Uint8Array, from: number, to: number, buf: Uint8Array): number {
+  const loc = locateNetwork(frame, 0, frame.length, from);
+  const kind = loc & 7;
+  if (kind !== NetKind.IPV4 && kind !== NetKind.IPV6) return -1;
+  const off = (loc - kind) / 8;
+  const h = writeLinkHeader(buf, to, kind === NetKind.IPV4 ? 0x0800 : 0x86dd, SRC_MAC, DST_MAC);
   buf.set(frame.subarray(off), h);
-  return h + n;
+  return h + frame.length - off;
 }

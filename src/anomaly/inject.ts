@@ -267,7 +267,6 @@ export async function injectAnomaly(input: string, out: string, opts: InjectOpti
   try {
     w = await PcapWriter.open(out, { linkType, snaplen: 262144, nanosecond: true, gzip: out.endsWith('.gz') });
     const relinkBuf = new Uint8Array(262144 + 64);
-    const scratch = new Uint16Array(1);
     let last = baseNs;
     for (;;) {
       const b = batch!;
@@ -283,7 +282,7 @@ export async function injectAnomaly(input: string, out: string, opts: InjectOpti
         let wire = b.wireLen[i]!;
         report.backgroundPackets++;
         if (b.linkType[i] !== linkType) {
-          const n = relinkFrame(data, b.linkType[i]!, linkType, relinkBuf, scratch);
+          const n = relinkFrame(data, b.linkType[i]!, linkType, relinkBuf);
           if (n < 0) {
             report.backgroundSkipped++;
             continue;

@@ -96,6 +96,14 @@ function synInto(f: PacketFields, rng: Rng): void {
   f.randomPayload = false;
 }
 
+function udpInto(f: PacketFields, payloadLen: number): void {
+  f.proto = IPPROTO_UDP;
+  f.tcpFlags = 0;
+  f.dontFragment = false;
+  f.payloadLen = payloadLen;
+  f.randomPayload = true;
+}
+
 function checkPort(port: number): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UserError('anomaly.bad-port', `port ${port} is out of range`, 'Use a port between 1 and 65535.');
@@ -103,7 +111,11 @@ function checkPort(port: number): number {
   return port;
 }
 
-class DdosGenerator implements KindGenerator {
+/**
+ * Spoofed flood on one target:port: `ddos` (UDP with an 18-byte payload, or TCP SYN) and `synflood` (TCP SYN)
+ * differ only in the transport and in their arrival process (set by the caller).
+ */
+class TargetFloodGenerator implements KindGenerator {
   constructor(
     private readonly rng: Rng,
     private readonly target: number,
@@ -115,30 +127,8 @@ class DdosGenerator implements KindGenerator {
     spoofedCommon(f, this.rng);
     f.dst = this.target;
     f.dstPort = this.port;
-    if (this.udp) {
-      f.proto = IPPROTO_UDP;
-      f.tcpFlags = 0;
-      f.dontFragment = false;
-      f.payloadLen = 18;
-      f.randomPayload = true;
-    } else {
-      synInto(f, this.rng);
-    }
-  }
-}
-
-class SynFloodGenerator implements KindGenerator {
-  constructor(
-    private readonly rng: Rng,
-    private readonly target: number,
-    private readonly port: number,
-  ) {}
-
-  fill(f: PacketFields): void {
-    spoofedCommon(f, this.rng);
-    f.dst = this.target;
-    f.dstPort = this.port;
-    synInto(f, this.rng);
+    if (this.udp) udpInto(f, 18);
+    else synInto(f, this.rng);
   }
 }
 
@@ -180,15 +170,9 @@ class WormGenerator implements KindGenerator {
     f.dstPort = this.port;
     f.ttl = 64 + this.rng.int(65);
     f.ipId = this.rng.int(65536);
-    if (this.udp) {
-      f.proto = IPPROTO_UDP;
-      f.tcpFlags = 0;
-      f.dontFragment = false;
-      f.payloadLen = 376; // SQL Slammer's single 404-byte UDP datagram carries 376 bytes of payload
-      f.randomPayload = true;
-    } else {
-      synInto(f, this.rng);
-    }
+    // SQL Slammer's single 404-byte UDP datagram carries 376 bytes of payload.
+    if (this.udp) udpInto(f, 376);
+    else synInto(f, this.rng);
   }
 }
 
@@ -236,12 +220,12 @@ export function makeKindGenerator(kind: AnomalyKind, rng: Rng, opts: KindOptions
   const target = parseIPv4(targetText);
   switch (kind) {
     case 'ddos':
-      return new DdosGenerator(rng, target, checkPort(opts.port ?? 80), (opts.proto ?? 'udp') === 'udp');
+      return new TargetFloodGenerator(rng, target, checkPort(opts.port ?? 80), (opts.proto ?? 'udp') === 'udp');
     case 'synflood':
       if (opts.proto === 'udp') {
         throw new UserError('anomaly.bad-proto', 'a SYN flood is TCP; --proto udp does not apply', 'Use --kind ddos --proto udp for a UDP flood.');
       }
-      return new SynFloodGenerator(rng, target, checkPort(opts.port ?? 80));
+      return new TargetFloodGenerator(rng, target, checkPort(opts.port ?? 80), false);
     case 'worm': {
       const udp = opts.proto === 'udp';
       const max = opts.maxInfected ?? 1024;

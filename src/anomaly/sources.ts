@@ -91,7 +91,6 @@ export class CaptureSource implements InjectionSource {
   private batchRel = 0;
   private done = false;
   private readonly relinkBuf = new Uint8Array(262144 + 64);
-  private readonly scratch = new Uint16Array(1);
 
   constructor(
     path: string,
@@ -139,7 +138,7 @@ export class CaptureSource implements InjectionSource {
     let data = b.packetBytes(i);
     let wire = b.wireLen[i]!;
     if (b.linkType[i] !== this.linkType) {
-      const n = relinkFrame(data, b.linkType[i]!, this.linkType, this.relinkBuf, this.scratch);
+      const n = relinkFrame(data, b.linkType[i]!, this.linkType, this.relinkBuf);
       if (n < 0) data = data.subarray(0, 0);
       else {
         wire += n - data.length;

@@ -13,5 +13,5 @@ export { retimeTrace } from './retime.ts';
 export type { RetimeOptions } from './retime.ts';
 export { traceInfo } from './trace-info.ts';
 export type { TraceInfo, TraceInfoOptions } from './trace-info.ts';
-export { LinkType, linkTypeName } from './decode.ts';
+export { LinkType, linkTypeName, locateNetwork, NetKind } from './decode.ts';
 export { CaptureError } from '../errors.ts';

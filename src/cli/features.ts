@@ -1,8 +1,7 @@
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { checkFeatures } from '../features/index.ts';
-import { formatTable, printJson, progress } from './output.ts';
+import { fileSize, formatTable, printResult, progress } from './output.ts';
 import { parseDurationNs, parseNumber } from './units.ts';
 
 /** Registers the `features` commands. */
@@ -31,27 +30,23 @@ export function registerFeatures(program: Command): void {
       const seed = parseNumber(o.seed, '--seed', { integer: true, min: 0 });
       if (!Number.isInteger(binNs) || binNs < 1) throw new UserError('cli.bad-batch', `--batch ${o.batch} must be at least 1 ns`, 'Use e.g. --batch 100ms.');
       if (!Number.isInteger(intervalNs) || intervalNs < 1) throw new UserError('cli.bad-interval', `--interval ${o.interval} must be at least 1 ns`, 'Use e.g. --interval 1s.');
-      let size = 0;
-      try {
-        size = statSync(trace).size;
-      } catch {
+      const size = fileSize(trace);
+      if (size === undefined) {
         throw new UserError('cli.no-such-file', `cannot read trace '${trace}'`, 'Check the path (pcap or pcapng, optionally .gz).');
       }
       const bar = progress('features check', size, { json: o.json });
       const r = await checkFeatures(trace, { binNs, intervalNs, seed, skipCorrupt: o.skipCorrupt, onProgress: (b) => bar.update(Math.min(b, size)) });
       bar.stop();
-      if (o.json) {
-        printJson(r);
-        return;
-      }
-      const pct = (x: number): string => `${(100 * x).toFixed(3)}%`;
-      const rows: (string | number)[][] = [['family', 'p99 rel error', 'max rel error', 'mean rel error']];
-      for (const [name, fe] of Object.entries(r.families)) rows.push([name, pct(fe.p99RelError), pct(fe.maxRelError), pct(fe.meanRelError)]);
-      process.stdout.write(
-        `${trace}\n` +
+      printResult(r, o.json, () => {
+        const pct = (x: number): string => `${(100 * x).toFixed(3)}%`;
+        const rows: (string | number)[][] = [['family', 'p99 rel error', 'max rel error', 'mean rel error']];
+        for (const [name, fe] of Object.entries(r.families)) rows.push([name, pct(fe.p99RelError), pct(fe.maxRelError), pct(fe.meanRelError)]);
+        return (
+          `${trace}\n` +
           `batches ${r.batches} (${r.measuredBatches} with packets), packets ${r.packets}, interval ${intervalNs / 1e9} s, ` +
           `saturated estimates ${r.saturated}, sketch state ${(r.sketchBytes / 2 ** 20).toFixed(1)} MiB\n\n` +
-          `${formatTable(rows)}\n\nworst p99: ${r.worstFamily} ${pct(r.worstP99RelError)}\n`,
-      );
+          `${formatTable(rows)}\n\nworst p99: ${r.worstFamily} ${pct(r.worstP99RelError)}`
+        );
+      });
     });
 }

@@ -3,12 +3,28 @@
  * TTY only (never in --json mode, never when stderr is not a terminal).
  */
 import cliProgress from 'cli-progress';
+import { statSync } from 'node:fs';
 
 /** Writes `value` as pretty JSON on stdout. BigInts are written as strings. */
 export function printJson(value: unknown): void {
   process.stdout.write(
     `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
   );
+}
+
+/** Prints a command's result: pretty JSON with --json ({@link printJson}), otherwise `human(value)` and a newline. */
+export function printResult<T>(value: T, json: boolean | undefined, human: (value: T) => string): void {
+  if (json) printJson(value);
+  else process.stdout.write(`${human(value)}\n`);
+}
+
+/** Size in bytes of `path` (a progress bar's total), or undefined when it cannot be read (the reader says why). */
+export function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Renders rows as an aligned text table (first row = header). */

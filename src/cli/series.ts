@@ -12,7 +12,7 @@ import {
   type PrepareReport,
   type SourceKind,
 } from '../series/index.ts';
-import { formatTable, printJson, progress } from './output.ts';
+import { formatTable, printResult, progress } from './output.ts';
 import { parseDurationNs, parseNumber } from './units.ts';
 
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -90,8 +90,7 @@ export function registerSeries(program: Command): void {
         },
         (stage, f) => bar.update(Math.round(100 * f), { stage }),
       ).finally(() => bar.stop());
-      if (o.json) printJson(report);
-      else process.stdout.write(`${formatPrepare(report)}\n`);
+      printResult(report, o.json, formatPrepare);
     });
 
   series
@@ -104,8 +103,7 @@ export function registerSeries(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (file: string, o: { json?: boolean }) => {
       const info = await datasetInfo(file);
-      if (o.json) printJson(info);
-      else process.stdout.write(`${formatInfo(info)}\n`);
+      printResult(info, o.json, formatInfo);
     });
 
   series
@@ -120,8 +118,7 @@ export function registerSeries(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: { out: string; json?: boolean }) => {
       const r = await exportDataset(file, o.out);
-      if (o.json) printJson(r);
-      else process.stdout.write(`wrote ${r.csv} (${r.T} steps x ${r.K} series, ${r.observed} observed values) and ${r.json}\n`);
+      printResult(r, o.json, (x) => `wrote ${x.csv} (${x.T} steps x ${x.K} series, ${x.observed} observed values) and ${x.json}`);
     });
 }
 

@@ -1,9 +1,8 @@
 /** `loadcast trace inject`: merge a synthetic anomaly or a real attack capture into a background trace. */
 import type { Command } from 'commander';
-import { statSync } from 'node:fs';
 import { ANOMALY_KINDS, injectAnomaly, type AnomalyKind, type InjectReport } from '../anomaly/index.ts';
 import { UserError } from '../errors.ts';
-import { formatTable, printJson, progress } from './output.ts';
+import { fileSize, formatTable, printResult, progress } from './output.ts';
 import { parseDurationNs, parseNumber } from './units.ts';
 
 interface InjectFlags {
@@ -115,12 +114,7 @@ export function registerTraceInject(trace: Command): void {
       if (o.model !== undefined && o.model !== 'poisson' && o.model !== 'constant') {
         throw new UserError('cli.bad-model', `--model: '${o.model}' must be poisson or constant`);
       }
-      let size = 1;
-      try {
-        size = statSync(input).size || 1;
-      } catch {
-        /* injectAnomaly reports a missing file */
-      }
+      const size = fileSize(input) || 1; // injectAnomaly reports a missing file
       const bar = progress('inject', size, { json: o.json, format: '{value}/{total} bytes | {packets} packets' });
       const report = await injectAnomaly(input, o.out, {
         kind: o.kind as AnomalyKind | undefined,
@@ -141,8 +135,7 @@ export function registerTraceInject(trace: Command): void {
         onProgress: (packets, bytes) => bar.update(Math.min(bytes, size), { packets }),
       });
       bar.stop();
-      if (o.json) printJson(report);
-      else process.stdout.write(`${formatReport(report)}\n`);
+      printResult(report, o.json, formatReport);
     });
 }
 

@@ -1,9 +1,8 @@
 /** `loadcast trace ...`: inspect, scan, merge and retime packet traces (pcap, pcapng, gzip). */
 import type { Command } from 'commander';
-import { statSync } from 'node:fs';
 import { mergeTraces, readBatches, retimeTrace, traceInfo, type CaptureWarning, type TraceInfo } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
-import { formatTable, printJson, progress } from './output.ts';
+import { fileSize, formatTable, printResult, progress } from './output.ts';
 import { parseDurationNs, parseNumber } from './units.ts';
 import { registerTraceInject } from './trace-inject.ts';
 
@@ -36,11 +35,8 @@ export function registerTrace(program: Command): void {
     .action(async (files: string[], o: { json?: boolean; skipCorrupt?: boolean }) => {
       const out: TraceInfo[] = [];
       for (const f of files) out.push(await traceInfo(f, { skipCorrupt: o.skipCorrupt, onWarning: warnPrinter(o.json) }));
-      if (o.json) {
-        printJson(files.length === 1 ? out[0] : out);
-        return;
-      }
-      for (const i of out) process.stdout.write(`${formatInfo(i)}\n\n`);
+      // One blank line after each file's description.
+      printResult(files.length === 1 ? out[0] : out, o.json, () => out.map((i) => `${formatInfo(i)}\n`).join('\n'));
     });
 
   trace
@@ -56,12 +52,7 @@ export function registerTrace(program: Command): void {
     .action(async (file: string, o: { batch: string; maxGap: string; chunkSize?: string; json?: boolean; skipCorrupt?: boolean }) => {
       const binNs = Math.round(parseDurationNs(o.batch, '--batch', 'ms'));
       const maxGapNs = parseDurationNs(o.maxGap, '--max-gap', 's');
-      let size = 0;
-      try {
-        size = statSync(file).size;
-      } catch {
-        /* the reader reports a missing file */
-      }
+      const size = fileSize(file) ?? 0; // the reader reports a missing file
       const bar = progress('scan', size || 1, { json: o.json, format: '{value}/{total} bytes' });
       const stream = readBatches(file, { binNs, maxGapNs, chunkSize: parseChunk(o.chunkSize), skipCorrupt: o.skipCorrupt, onWarning: warnPrinter(o.json) });
       const t0 = process.hrtime.bigint();
@@ -86,15 +77,12 @@ export function registerTrace(program: Command): void {
         truncatedRecords: s.truncatedRecords,
         corruptRecords: s.corruptRecords,
       };
-      if (o.json) printJson(res);
-      else {
-        process.stdout.write(
-          `${formatTable([
-            ['file', 'packets', 'batches', 'empty', 'gaps skipped', 'seconds', 'Mpps'],
-            [file, packets, batches, s.emptyBatches, s.gapsSkipped, seconds.toFixed(3), res.mpps.toFixed(2)],
-          ])}\n`,
-        );
-      }
+      printResult(res, o.json, () =>
+        formatTable([
+          ['file', 'packets', 'batches', 'empty', 'gaps skipped', 'seconds', 'Mpps'],
+          [file, packets, batches, s.emptyBatches, s.gapsSkipped, seconds.toFixed(3), res.mpps.toFixed(2)],
+        ]),
+      );
     });
 
   trace
@@ -107,8 +95,7 @@ export function registerTrace(program: Command): void {
     .option('--skip-corrupt', 'skip corrupt record headers instead of failing')
     .action(async (files: string[], o: { out: string; json?: boolean; skipCorrupt?: boolean }) => {
       const r = await mergeTraces(files, o.out, { skipCorrupt: o.skipCorrupt });
-      if (o.json) printJson({ out: o.out, ...r });
-      else process.stdout.write(`wrote ${r.packets} packets to ${o.out}\n`);
+      printResult({ out: o.out, ...r }, o.json, formatWrote);
     });
 
   trace
@@ -136,12 +123,15 @@ export function registerTrace(program: Command): void {
         startNs: o.start === undefined ? undefined : parseStart(o.start),
         skipCorrupt: o.skipCorrupt,
       });
-      if (o.json) printJson({ out: o.out, ...r });
-      else process.stdout.write(`wrote ${r.packets} packets to ${o.out}\n`);
+      printResult({ out: o.out, ...r }, o.json, formatWrote);
     });
 
   // `trace inject` lives in its own file (owned by the anomaly-injection work).
   registerTraceInject(trace);
+}
+
+function formatWrote(r: { out: string; packets: number }): string {
+  return `wrote ${r.packets} packets to ${r.out}`;
 }
 
 function parseStart(text: string): bigint {

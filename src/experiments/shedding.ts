@@ -14,6 +14,10 @@
  * 3. Fig. 5, active-flows accuracy: no shedding (emulated CPU with that budget and a 200 ms buffer, uncontrolled
  *    drops), packet sampling and flow sampling, each interval's count against the exact reference.
  *
+ * 4. Overhead: features + prediction + shedding over the monitor's processing time, for the flow-sampling run
+ *    (one cheap query) and for every standard query unshed (a realistic query set), each also with capture
+ *    (reading + decoding the trace) added to the total.
+ *
  * Costs are measured with the process CPU clock (immune to other processes' load; see monitor/cost-clock.ts).
  * Nothing here is tuned to the targets: the numbers are what the run measured, and results.json keeps them all.
  */

@@ -1,7 +1,10 @@
 /**
  * A generated background trace for machines without `../shared/data` (the demo says when it uses one), written
- * as a real Ethernet pcap through the capture layer's {@link PcapWriter}, with correct IPv4 header, TCP and UDP
- * checksums (src/anomaly's checksum functions). The structure is documented because tests check it:
+ * as a real Ethernet pcap through the capture layer's {@link PcapWriter}. Frames are built by src/anomaly's
+ * {@link encodeFrame} (correct IPv4 header, TCP and UDP checksums over the whole packet) and captured with a
+ * snaplen of 128 bytes by default, as a monitor captures: the record keeps the true wire length, so packet and
+ * byte counts are those of the full packets while the file is ~6x smaller. The structure is documented because
+ * tests check it:
  *
  * - Hosts: `clients` hosts in 10.1.0.0/16 (the monitored edge network) and `servers` hosts in 198.18.0.0/15
  *   (RFC 2544 benchmarking space), plus `resolvers` DNS servers in 198.51.100.0/24. Each flow picks its client
@@ -25,8 +28,8 @@
  * objects): when a flow arrives all its packets are scheduled; the heap's earliest event is written whenever it
  * precedes the next flow arrival.
  */
-import { PcapWriter } from '../capture/index.ts';
-import { internetChecksum, ipv4L4Checksum } from '../anomaly/index.ts';
+import { LinkType, PcapWriter } from '../capture/index.ts';
+import { encodeFrame, IPPROTO_TCP, IPPROTO_UDP, maxFrameLength, PacketFields, PayloadPool, TcpFlag as F } from '../anomaly/index.ts';
 import { UserError } from '../errors.ts';
 import { Rng } from '../random.ts';
 
@@ -50,12 +53,18 @@ export interface SyntheticTraceOptions {
   warmupSeconds?: number;
   /** First packet time, ns since the epoch (default 2024-01-01T00:00:00Z). */
   startNs?: bigint;
+  /**
+   * Bytes captured per packet (default 128: the headers and the start of the payload, as a monitor captures;
+   * the record keeps the true wire length). 65535 keeps whole packets (about 6x larger files).
+   */
+  snaplen?: number;
   seed?: number;
 }
 
 export interface SyntheticTraceReport {
   path: string;
   packets: number;
+  /** Wire bytes of all packets (full frame lengths, not the captured bytes written to the file). */
   bytes: number;
   seconds: number;
   /** Flows that sent at least one packet inside the trace. */
@@ -68,14 +77,20 @@ export interface SyntheticTraceReport {
   seed: number;
 }
 
-const ETH = 14;
 const MSS = 1460;
+/** Captured bytes per packet by default: Ethernet + IPv4 + TCP headers (54) and 74 bytes of payload. */
+const DEFAULT_SNAPLEN = 128;
 const CLIENT_NET = 0x0a010000; // 10.1.0.0/16
 const SERVER_NET = 0xc6120000; // 198.18.0.0/15
 const RESOLVER_NET = 0xc6336400; // 198.51.100.0/24
 const SERVER_PORTS = [443, 80, 8080, 22, 25];
 const SERVER_PORT_WEIGHTS = [0.62, 0.25, 0.06, 0.04, 0.03];
-const F = { FIN: 1, SYN: 2, PSH: 8, ACK: 16 } as const;
+/**
+ * The two routers of the monitored edge link (locally administered, 02:00:5e:...): client packets go from the
+ * edge router to the upstream one, server packets the other way; distinct from the anomaly injector's MACs.
+ */
+const EDGE_MAC = Uint8Array.of(0x02, 0x00, 0x5e, 0x00, 0x00, 0x01);
+const UPSTREAM_MAC = Uint8Array.of(0x02, 0x00, 0x5e, 0x00, 0x00, 0x02);
 /** Client-side delay between seeing a server packet and the client's answer (ACK, next request). */
 const CLIENT_DELAY_S = 0.0002;
 
@@ -229,64 +244,6 @@ class FlowTable {
   }
 }
 
-function put16(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 8) & 0xff;
-  b[o + 1] = v & 0xff;
-}
-
-function put32(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 24) & 0xff;
-  b[o + 1] = (v >>> 16) & 0xff;
-  b[o + 2] = (v >>> 8) & 0xff;
-  b[o + 3] = v & 0xff;
-}
-
-/** Writes an Ethernet/IPv4/TCP-or-UDP frame into `b` and returns its length. MACs are derived from the IPs. */
-function encode(
-  b: Uint8Array, src: number, dst: number, sport: number, dport: number, proto: number,
-  flags: number, seq: number, ack: number, payloadLen: number, ipId: number, pool: Uint8Array, poolOff: number,
-): number {
-  b[0] = 0x02; b[1] = 0; put32(b, 2, dst);
-  b[6] = 0x02; b[7] = 0; put32(b, 8, src);
-  b[12] = 0x08; b[13] = 0x00;
-  const ip = ETH;
-  const l4 = ip + 20;
-  const hl = proto === 6 ? 20 : 8;
-  const end = l4 + hl + payloadLen;
-  b[ip] = 0x45; b[ip + 1] = 0;
-  put16(b, ip + 2, end - ip);
-  put16(b, ip + 4, ipId & 0xffff);
-  put16(b, ip + 6, 0x4000);
-  b[ip + 8] = 64; b[ip + 9] = proto;
-  put16(b, ip + 10, 0);
-  put32(b, ip + 12, src);
-  put32(b, ip + 16, dst);
-  put16(b, ip + 10, internetChecksum(b, ip, ip + 20));
-  if (payloadLen > 0) b.set(pool.subarray(poolOff, poolOff + payloadLen), l4 + hl);
-  put16(b, l4, sport);
-  put16(b, l4 + 2, dport);
-  if (proto === 6) {
-    put32(b, l4 + 4, seq);
-    put32(b, l4 + 8, ack);
-    b[l4 + 12] = 5 << 4;
-    b[l4 + 13] = flags;
-    put16(b, l4 + 14, 65535);
-    put16(b, l4 + 16, 0);
-    put16(b, l4 + 18, 0);
-    put16(b, l4 + 16, ipv4L4Checksum(b, ip + 12, 6, l4, end));
-  } else {
-    put16(b, l4 + 4, end - l4);
-    put16(b, l4 + 6, 0);
-    const c = ipv4L4Checksum(b, ip + 12, 17, l4, end);
-    put16(b, l4 + 6, c === 0 ? 0xffff : c);
-  }
-  if (end < 60) {
-    b.fill(0, end, 60);
-    return 60;
-  }
-  return end;
-}
-
 /** Generates the trace at `path` (overwritten). Deterministic for a given seed and options. */
 export async function writeSyntheticTrace(path: string, opts: SyntheticTraceOptions = {}): Promise<SyntheticTraceReport> {
   const seconds = opts.seconds ?? 60;
@@ -300,6 +257,14 @@ export async function writeSyntheticTrace(path: string, opts: SyntheticTraceOpti
   const warmup = opts.warmupSeconds ?? 5;
   const startNs = opts.startNs ?? 1_704_067_200_000_000_000n;
   const seed = opts.seed ?? 1;
+  const snaplen = opts.snaplen ?? DEFAULT_SNAPLEN;
+  if (!Number.isInteger(snaplen) || snaplen < 64) {
+    throw new UserError(
+      'experiment.bad-synthetic-options',
+      `synthetic trace snaplen ${snaplen} is too small`,
+      'use a snaplen of at least 64 bytes so the Ethernet, IPv4 and TCP headers are captured',
+    );
+  }
   if (!(seconds > 0) || !(rate > 0) || nClients < 1 || nServers < 1 || nResolvers < 1 || !(alpha > 1) || cap < 2) {
     throw new UserError(
       'experiment.bad-synthetic-options',
@@ -320,12 +285,16 @@ export async function writeSyntheticTrace(path: string, opts: SyntheticTraceOpti
   const serverIp = Uint32Array.from({ length: nServers }, (_, i) => (SERVER_NET | ((i * 2654435761) & 0x1ffff)) >>> 0);
   const resolverIp = Uint32Array.from({ length: nResolvers }, (_, i) => (RESOLVER_NET | (i + 53)) >>> 0);
 
-  const pool = new Uint8Array(1 << 16);
-  for (let i = 0; i < pool.length; i++) pool[i] = rng.nextU32() & 0xff;
-  const frame = new Uint8Array(2048);
+  // Payload bytes come from their own generator so the flow structure does not depend on the encoding.
+  const payloadRng = rng.fork();
+  const pool = new PayloadPool(payloadRng);
+  const frame = new Uint8Array(maxFrameLength(20 + 8 + MSS) + 64);
+  const pkt = new PacketFields();
+  pkt.window = 65535;
+  pkt.randomPayload = true;
   const ev = new EventHeap();
   const flows = new FlowTable();
-  const writer = await PcapWriter.open(path, { linkType: 1, snaplen: 65535 });
+  const writer = await PcapWriter.open(path, { linkType: LinkType.ETHERNET, snaplen });
   const endS = seconds;
   let tcpFlows = 0, dnsFlows = 0, packets = 0, bytes = 0, ipId = rng.nextU32();
   const hostsSeen = new Set<number>();
@@ -338,7 +307,7 @@ export async function writeSyntheticTrace(path: string, opts: SyntheticTraceOpti
     flows.cport[f] = 32768 + rng.int(28232);
     let n = 0;
     if (rng.next() < tcpShare) {
-      flows.proto[f] = 6;
+      flows.proto[f] = IPPROTO_TCP;
       flows.client[f] = clientIp[pick(clientCdf, rng.next())]!;
       flows.server[f] = serverIp[pick(serverCdf, rng.next())]!;
       flows.sport[f] = SERVER_PORTS[pick(portCdf, rng.next())]!;
@@ -392,7 +361,7 @@ export async function writeSyntheticTrace(path: string, opts: SyntheticTraceOpti
       ev.push(tf + CLIENT_DELAY_S + rtt, f, S | F.ACK, sFin + 1, cFin + 1, 0);
       n += 3;
     } else {
-      flows.proto[f] = 17;
+      flows.proto[f] = IPPROTO_UDP;
       flows.client[f] = clientIp[pick(clientCdf, rng.next())]!;
       flows.server[f] = resolverIp[rng.int(nResolvers)]!;
       flows.sport[f] = 53;
@@ -424,16 +393,25 @@ export async function writeSyntheticTrace(path: string, opts: SyntheticTraceOpti
       const fromServer = (k & 0x80) !== 0;
       const src = fromServer ? flows.server[f]! : flows.client[f]!;
       const dst = fromServer ? flows.client[f]! : flows.server[f]!;
-      const sp = fromServer ? flows.sport[f]! : flows.cport[f]!;
-      const dp = fromServer ? flows.cport[f]! : flows.sport[f]!;
-      const payload = ev.payload[s]!;
-      const len = encode(frame, src, dst, sp, dp, flows.proto[f]!, k & 0x1f, ev.seq[s]!, ev.ack[s]!, payload, ipId++, pool, Math.imul(ipId, 0x9e3779b1) >>> 20);
+      pkt.src = src;
+      pkt.dst = dst;
+      pkt.srcPort = fromServer ? flows.sport[f]! : flows.cport[f]!;
+      pkt.dstPort = fromServer ? flows.cport[f]! : flows.sport[f]!;
+      pkt.proto = flows.proto[f]!;
+      pkt.tcpFlags = k & 0x1f;
+      pkt.seq = ev.seq[s]!;
+      pkt.ack = ev.ack[s]!;
+      pkt.payloadLen = ev.payload[s]!;
+      pkt.ipId = ipId++;
+      pkt.srcMac = fromServer ? UPSTREAM_MAC : EDGE_MAC;
+      pkt.dstMac = fromServer ? EDGE_MAC : UPSTREAM_MAC;
+      const len = encodeFrame(frame, LinkType.ETHERNET, pkt, pool, payloadRng);
       writer.write(startNs + BigInt(Math.round(t * 1e9)), frame.subarray(0, len));
       packets++;
       bytes += len;
       if (!flows.seen[f]) {
         flows.seen[f] = 1;
-        if (flows.proto[f] === 6) tcpFlows++;
+        if (flows.proto[f] === IPPROTO_TCP) tcpFlows++;
         else dnsFlows++;
         hostsSeen.add(src);
         hostsSeen.add(dst);

@@ -6,7 +6,7 @@
  * count is 0 finite (an estimate of 1 there counts as error 1). Batches without packets are skipped (every
  * count is trivially 0). p99 is the nearest-rank 99th percentile over the counted batches.
  */
-import type { PacketBatch } from '../capture/batch.ts';
+import type { PacketBatch } from '../capture/index.ts';
 import { readBatches } from '../capture/index.ts';
 import { FeatureExtractor } from './extractor.ts';
 import { AGGREGATES, AGGREGATE_COUNT, FEATURE_COUNT, aggFeature } from './names.ts';

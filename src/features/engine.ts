@@ -1,7 +1,7 @@
 /**
  * The contract between the feature extractor and its distinct-counting back ends (sketch or exact).
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 
 export interface DistinctEngine {
   /** Empties the interval state (and may reseed hashes). */

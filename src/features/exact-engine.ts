@@ -2,7 +2,7 @@
  * Exact distinct counting for the 13 aggregates (`--exact` and the reference in `features check`): one
  * {@link ExactKeySet} per aggregate for the batch and one for the interval, keyed by the full key words.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import type { DistinctEngine } from './engine.ts';
 import { ExactKeySet } from './exact-set.ts';
 import { KEY_WIDTH, MAX_KEY_WIDTH, writeKey } from './keys.ts';

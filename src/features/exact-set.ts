@@ -3,7 +3,7 @@
  * fixed-width u32 keys stored in typed arrays. No strings, no per-key objects. Load factor <= 1/2; grows by
  * doubling. {@link clear} costs O(size), not O(capacity), so a big set can be reused for small batches.
  */
-import { mix32 } from './hash.ts';
+import { mix32 } from '../hash-mix.ts';
 
 export class ExactKeySet {
   readonly width: number;

@@ -5,7 +5,7 @@
  *
  * Usage per batch: beginBatch(batch); measure() [, measure(sampledSelection) ...]; endBatch().
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import type { DistinctEngine } from './engine.ts';
 import { ExactEngine } from './exact-engine.ts';

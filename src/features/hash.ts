@@ -10,22 +10,13 @@
  * mix ({@link mix32}); their /48 prefix hashes words 0 and the top half of word 1. Reseeding (new tables) is
  * one {@link reseed} call (~3.6k random draws), done at each measurement interval.
  */
-import type { PacketBatch } from '../capture/batch.ts';
+import type { PacketBatch } from '../capture/index.ts';
+import { mix32 } from '../hash-mix.ts';
 import { Rng } from '../random.ts';
 import { Agg } from './names.ts';
 
 // The hot loop below writes aggregate i at offset i * stride (imported constants can compile to getters).
 if (Agg.SRC_DST_NET !== 12 || Agg.FIVE_TUPLE !== 9 || Agg.SRC_NET !== 10) throw new Error('aggregate order changed: update hashBatch');
-
-/** murmur3 fmix32 finaliser: a bijection on u32 with full avalanche. */
-export function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 // Table layout in one Uint32Array of 256-entry tables.
 const T_SRC = 0; // 4 tables, byte 0 (most significant) .. byte 3

@@ -2,7 +2,7 @@
  * Exact aggregate keys as u32 words (used by the exact counter, never on the estimator's hot path), and the
  * network-prefix rule shared with the hashes.
  */
-import type { PacketBatch } from '../capture/batch.ts';
+import type { PacketBatch } from '../capture/index.ts';
 import { Agg, AGGREGATE_COUNT } from './names.ts';
 
 /** Words per key of each aggregate (index = aggregate). */

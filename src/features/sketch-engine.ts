@@ -24,7 +24,7 @@
  * cache) and 4 B per packet per dense aggregate (logs). Loops run aggregate by aggregate so one aggregate's
  * state stays in L2.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { Rng } from '../random.ts';
 import type { DistinctEngine } from './engine.ts';
 import { AggregateHasher } from './hash.ts';

@@ -8,7 +8,10 @@ import { constLeftMatMul, sparseLeftMatMul } from './dense.ts';
 import type { SparseAdjacency } from '../series/dataset.ts';
 
 export interface AdjacencyOp {
+  /** A x, differentiable (custom gradient A^T dy). */
   apply(x: tf.Tensor2D): tf.Tensor2D;
+  /** A x without gradient bookkeeping (inference). */
+  applyNoGrad(x: tf.Tensor2D): tf.Tensor2D;
   dispose(): void;
 }
 
@@ -52,7 +55,32 @@ function transposeCsr(K: number, a: SparseAdjacency): { rowPtr: Int32Array; colI
   return { rowPtr, colIdx, values };
 }
 
+/**
+ * y = A x in plain JS over the CSR lists (nnz x F multiply-adds: K = 1,500 with 16k non-zeros and F = 16 is
+ * ~0.3 ms, vs ~2.3 ms for the dense XNNPACK product). Reads x synchronously (every backend we use is synchronous).
+ */
+function csrLeftMatMul(K: number, a: SparseAdjacency): (x: tf.Tensor2D) => tf.Tensor2D {
+  const rowPtr = a.rowPtr;
+  const cols = a.colIdx;
+  const vals = Float32Array.from(a.values);
+  return (x) => {
+    const F = x.shape[1];
+    const xs = x.dataSync() as Float32Array;
+    const out = new Float32Array(K * F);
+    for (let r = 0; r < K; r++) {
+      const o = r * F;
+      for (let e = rowPtr[r]!; e < rowPtr[r + 1]!; e++) {
+        const w = vals[e]!;
+        const xo = cols[e]! * F;
+        for (let f = 0; f < F; f++) out[o + f]! += w * xs[xo + f]!;
+      }
+    }
+    return tf.tensor2d(out, [K, F]);
+  };
+}
+
 export function adjacencyOp(K: number, a: SparseAdjacency): AdjacencyOp {
+  const applyNoGrad = csrLeftMatMul(K, a);
   if (K <= DENSE_MAX_K) {
     const m = new Float32Array(K * K);
     const mt = new Float32Array(K * K);
@@ -65,7 +93,7 @@ export function adjacencyOp(K: number, a: SparseAdjacency): AdjacencyOp {
     const A = tf.tensor2d(m, [K, K]);
     const AT = tf.tensor2d(mt, [K, K]);
     const f = constLeftMatMul(A, AT);
-    return { apply: f, dispose: () => (A.dispose(), AT.dispose()) };
+    return { apply: f, applyNoGrad, dispose: () => (A.dispose(), AT.dispose()) };
   }
   const fwd = padded(K, a.rowPtr, a.colIdx, a.values);
   const t = transposeCsr(K, a);
@@ -73,6 +101,7 @@ export function adjacencyOp(K: number, a: SparseAdjacency): AdjacencyOp {
   const f = sparseLeftMatMul(fwd, bwd, K);
   return {
     apply: f,
+    applyNoGrad,
     dispose: () => {
       for (const p of [fwd, bwd]) (p.idx.dispose(), p.w.dispose());
     },

@@ -70,7 +70,7 @@ export function forecastZ(f: Forecaster, p: Prepared, ts: Int32Array, stepSecond
     const y = tf.tidy(() => {
       const x = tf.tensor2d(buf.x.subarray(0, n * K * L), [n * K, L]);
       const tod = tf.tensor2d(buf.tod.subarray(0, n * K * 2), [n * K, 2]);
-      return model.forward({ x, tod, B: n });
+      return model.infer ? model.infer({ x, tod, B: n }) : model.forward({ x, tod, B: n });
     });
     const data = y.dataSync() as Float32Array;
     y.dispose();

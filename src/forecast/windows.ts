@@ -94,13 +94,16 @@ export function fillBatch(p: Prepared, ts: ArrayLike<number>, L: number, H: numb
     const day = ((p.startTime + t * p.stepSeconds) % 86400) / 86400;
     const s = Math.sin(2 * Math.PI * day);
     const c = Math.cos(2 * Math.PI * day);
+    // Inputs time-major (contiguous reads of zf rows; the strided side is the write).
+    const x0 = b * K * L;
+    for (let j = 0; j < L; j++) {
+      const tt = t - L + j;
+      const zo = tt * K;
+      if (tt < 0) for (let k = 0; k < K; k++) buf.x[x0 + k * L + j] = 0;
+      else for (let k = 0; k < K; k++) buf.x[x0 + k * L + j] = p.zf[zo + k]!;
+    }
     for (let k = 0; k < K; k++) {
       const r = b * K + k;
-      const xo = r * L;
-      for (let j = 0; j < L; j++) {
-        const tt = t - L + j;
-        buf.x[xo + j] = tt >= 0 ? p.zf[tt * K + k]! : 0;
-      }
       const yo = r * H;
       for (let h = 0; h < H; h++) {
         const tt = t + h;

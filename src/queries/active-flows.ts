@@ -10,14 +10,14 @@
  * spoofed SYN flood and -0.2..-0.6% on P2P traffic at rates 0.3..0.8, biased high (+6%) at p = 0.1 when an
  * interval holds only tens of flows; uncorrected, the count is low by about (1 - p) under a SYN flood. `sampledFlows` is
  * the raw count either way. Flows evicted from a full table still count (hashes in a histogram, sampled state
- * in the estimator's sums).
+ * in the estimator's sums). The count is {@link DistinctFlows} (distinct-flows.ts), shared with `flows`.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
-import { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
+import { DistinctFlows } from './distinct-flows.ts';
 import { DEFAULT_MAX_FLOWS, FlowTable } from './flow-table.ts';
 import { IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';
-import { isSyn, recordSampledPacket, SAMPLED_DISTINCT_COLUMNS, SampledDistinct, unseenRatio } from './sampled-distinct.ts';
+import { SAMPLED_DISTINCT_COLUMNS } from './sampled-distinct.ts';
 
 export interface ActiveFlowsValue {
   /** Estimated active flows in the interval. */
@@ -43,76 +43,36 @@ export class ActiveFlowsQuery implements Query<ActiveFlowsValue> {
   readonly correction = 'flow-count' as const;
   readonly table: FlowTable;
   private readonly stats = new IntervalStats();
-  private readonly evicted = new EvictedHashes();
-  /** Packet-sampling estimate: held flows are added at flush, evicted ones when evicted. */
-  private readonly distinct = new SampledDistinct();
-  /** Whether any batch of the interval carried flow hashes (i.e. flow sampling was in force). */
-  private hashed = false;
+  private readonly count: DistinctFlows;
   /** Table hashes of the current batch's selected packets. */
   private hashBuf = new Uint32Array(4096);
 
   constructor(opts: ActiveFlowsOptions = {}) {
     this.table = new FlowTable({ key: '5-tuple', valueColumns: 1 + SAMPLED_DISTINCT_COLUMNS, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS });
+    this.count = new DistinctFlows(this.table, HASH, SAMPLED);
   }
 
   process(batch: PacketBatch, sel: Selection, ctx: BatchContext): void {
     this.stats.observe(batch, sel, ctx);
     const table = this.table;
+    const count = this.count;
     const idx = sel.idx;
-    const fh = ctx.flowHash;
-    if (fh !== undefined) this.hashed = true;
     const n = sel.length;
     if (this.hashBuf.length < n) this.hashBuf = new Uint32Array(Math.max(n, 2 * this.hashBuf.length));
     const hb = this.hashBuf;
-    const unseen = unseenRatio(ctx.rate);
-    const proto = batch.proto;
-    const flags = batch.tcpFlags;
+    count.beginBatch(ctx);
     table.hashSelection(batch, idx, n, hb);
     for (let j = 0; j < n; j++) {
-      const i = idx[j]!;
       if (j + PREFETCH < n) table.touch(hb[j + PREFETCH]!);
-      const s = table.upsertHashed(batch, i, hb[j]!);
-      if (table.evictedNow) {
-        this.evicted.add(table.evictedValues[HASH]!);
-        this.distinct.add(table.evictedValues, SAMPLED);
-      }
-      const o = table.valueIndex(s);
-      if (table.inserted && fh !== undefined) table.vals[o + HASH] = fh[i]!;
-      // Packet-sampling state (not needed under flow sampling, where the flow hash decides).
-      if (fh === undefined) recordSampledPacket(table.vals, o + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
+      count.upsert(batch, idx[j]!, hb[j]!);
     }
   }
 
   flush(ctx: FlushContext): QueryResult<ActiveFlowsValue> {
-    const table = this.table;
-    // Without flow hashes (unsampled or packet sampling) there is nothing to re-filter or scale.
-    const finalRate = this.hashed ? ctx.finalRate : 1;
-    const packetSampled = !this.hashed && this.stats.rates().min < 1;
-    let kept = 0;
-    let flows: number;
-    if (packetSampled) {
-      const d = this.distinct;
-      const v = table.vals;
-      for (let s = 0; s < table.slots; s++) if (table.occupied(s)) d.add(v, table.valueIndex(s) + SAMPLED);
-      kept = table.size + this.evicted.total;
-      flows = d.estimate();
-    } else {
-      if (finalRate >= 1) {
-        kept = table.size + this.evicted.total;
-      } else {
-        const thr = flowThreshold(finalRate);
-        const h = table.vals;
-        for (let s = 0; s < table.slots; s++) if (table.occupied(s) && h[table.valueIndex(s) + HASH]! <= thr) kept++;
-        kept += this.evicted.countAtOrBelow(thr);
-      }
-      flows = scaleFlowCount(kept, finalRate);
-    }
-    const value = { flows, sampledFlows: kept, evictions: table.evictions };
-    table.clear();
-    this.evicted.clear();
-    this.distinct.clear();
-    this.hashed = false;
-    return this.stats.result(this.name, packetSampled ? 'sampled-distinct' : this.correction, ctx, value);
+    const c = this.count.flush(ctx.finalRate, this.stats.rates().min);
+    const value = { flows: c.flows, sampledFlows: c.rows, evictions: this.table.evictions };
+    this.table.clear();
+    return this.stats.result(this.name, c.correction, ctx, value);
   }
 }
 

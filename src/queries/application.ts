@@ -5,7 +5,7 @@
  *
  * Correction (Horvitz-Thompson): each processed packet counts 1/p (bytes x 1/p) at the rate of its batch.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import { htWeight, IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';

@@ -6,7 +6,7 @@
  * packet sampling and under flow sampling alike: a packet's inclusion probability is p either way). The raw
  * counts of processed packets are reported alongside.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { htWeight, IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';
 

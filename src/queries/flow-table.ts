@@ -25,8 +25,9 @@
  * ({@link FlowTable.evictions}) and the evicted flow's values are readable right after the {@link upsert} that
  * evicted it ({@link evictedNow}, {@link evictedValues}), so a query can still account for it.
  */
-import type { PacketBatch } from '../capture/batch.ts';
+import type { PacketBatch } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
+import { mix32 } from '../hash-mix.ts';
 
 export type FlowKeyKind = '5-tuple' | 'pair' | 'src' | 'dst';
 
@@ -304,13 +305,7 @@ function hashWords(k: Uint32Array, n: number): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  h ^= n;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(h ^ n);
 }
 
 function nextPow2(n: number): number {

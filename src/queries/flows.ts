@@ -13,13 +13,14 @@
  *   scaled; under packet sampling each packet counts 1/p.
  * Evicted records (table full) are counted in `evictions` and still enter the record count (see EvictedHashes).
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { formatAddress } from './address.ts';
-import { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
+import { DistinctFlows } from './distinct-flows.ts';
+import { flowThreshold } from './flow-count.ts';
 import { DEFAULT_MAX_FLOWS, FlowTable } from './flow-table.ts';
 import { htWeight, IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';
-import { isSyn, recordSampledPacket, SAMPLED_DISTINCT_COLUMNS, SampledDistinct, unseenRatio } from './sampled-distinct.ts';
+import { SAMPLED_DISTINCT_COLUMNS } from './sampled-distinct.ts';
 import { topSlots } from './top-k.ts';
 
 export interface FlowRecord {
@@ -70,11 +71,8 @@ export class FlowsQuery implements Query<FlowsValue> {
   readonly table: FlowTable;
   private readonly maxRecords: number;
   private readonly stats = new IntervalStats();
-  private readonly evicted = new EvictedHashes();
-  /** Packet-sampling record-count estimate: held flows are added at flush, evicted ones when evicted. */
-  private readonly distinct = new SampledDistinct();
-  /** Whether any batch of the interval carried flow hashes (i.e. flow sampling was in force). */
-  private hashed = false;
+  /** The record count (shared with active-flows). */
+  private readonly count: DistinctFlows;
   private packets = 0;
   private bytes = 0;
   /** Table hashes of the current batch's selected packets. */
@@ -83,41 +81,32 @@ export class FlowsQuery implements Query<FlowsValue> {
   constructor(opts: FlowsOptions = {}) {
     this.table = new FlowTable({ key: '5-tuple', valueColumns: 3 + SAMPLED_DISTINCT_COLUMNS, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS });
     this.maxRecords = opts.maxRecords ?? 10;
+    this.count = new DistinctFlows(this.table, HASH, SAMPLED);
   }
 
   process(batch: PacketBatch, sel: Selection, ctx: BatchContext): void {
     this.stats.observe(batch, sel, ctx);
     const table = this.table;
+    const count = this.count;
     const idx = sel.idx;
     const len = batch.wireLen;
-    const fh = ctx.flowHash;
-    if (fh !== undefined) this.hashed = true;
     const w = htWeight(ctx.rate);
     // Per-flow weight: flow-sampled flows are whole (exact counts), packet-sampled ones are scaled.
-    const fw = fh !== undefined ? 1 : w;
+    const fw = ctx.flowHash !== undefined ? 1 : w;
     let bytes = 0;
     const n = sel.length;
     if (this.hashBuf.length < n) this.hashBuf = new Uint32Array(Math.max(n, 2 * this.hashBuf.length));
     const hb = this.hashBuf;
-    const unseen = unseenRatio(ctx.rate);
-    const proto = batch.proto;
-    const flags = batch.tcpFlags;
+    count.beginBatch(ctx);
     table.hashSelection(batch, idx, n, hb);
     for (let j = 0; j < n; j++) {
       const i = idx[j]!;
       if (j + PREFETCH < n) table.touch(hb[j + PREFETCH]!);
-      const s = table.upsertHashed(batch, i, hb[j]!);
-      if (table.evictedNow) {
-        this.evicted.add(table.evictedValues[HASH]!);
-        this.distinct.add(table.evictedValues, SAMPLED);
-      }
+      const o = count.upsert(batch, i, hb[j]!);
       const v = table.vals;
-      const o = table.valueIndex(s);
       const l = len[i]!;
-      if (table.inserted && fh !== undefined) v[o + HASH] = fh[i]!;
       v[o + PKTS] = v[o + PKTS]! + fw;
       v[o + BYTES] = v[o + BYTES]! + fw * l;
-      if (fh === undefined) recordSampledPacket(v, o + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
       bytes += l;
     }
     this.packets += sel.length * w;
@@ -126,9 +115,8 @@ export class FlowsQuery implements Query<FlowsValue> {
 
   flush(ctx: FlushContext): QueryResult<FlowsValue> {
     const table = this.table;
-    // Without flow hashes (unsampled or packet sampling) there is nothing to re-filter or scale.
-    const finalRate = this.hashed ? ctx.finalRate : 1;
-    const packetSampled = !this.hashed && this.stats.rates().min < 1;
+    const c = this.count.flush(ctx.finalRate, this.stats.rates().min);
+    const finalRate = c.finalRate;
     const thr = flowThreshold(finalRate);
     const vals = table.vals;
     const keep = finalRate >= 1 ? undefined : (s: number): boolean => vals[table.valueIndex(s) + HASH]! <= thr;
@@ -146,15 +134,8 @@ export class FlowsQuery implements Query<FlowsValue> {
         bytes: vals[table.valueIndex(s) + BYTES]!,
       };
     });
-    const evictedKept = finalRate >= 1 ? this.evicted.total : this.evicted.countAtOrBelow(thr);
-    let records = scaleFlowCount(passed + evictedKept, finalRate);
-    if (packetSampled) {
-      const d = this.distinct;
-      for (let s = 0; s < table.slots; s++) if (table.occupied(s)) d.add(vals, table.valueIndex(s) + SAMPLED);
-      records = d.estimate();
-    }
     const value: FlowsValue = {
-      records,
+      records: c.flows,
       recordsHeld: passed,
       packets: this.packets,
       bytes: this.bytes,
@@ -163,11 +144,8 @@ export class FlowsQuery implements Query<FlowsValue> {
       omitted: passed - top.length,
     };
     table.clear();
-    this.evicted.clear();
-    this.distinct.clear();
-    this.hashed = false;
     this.packets = this.bytes = 0;
-    return this.stats.result(this.name, packetSampled ? 'sampled-distinct' : this.correction, ctx, value);
+    return this.stats.result(this.name, c.correction, ctx, value);
   }
 }
 

@@ -8,7 +8,7 @@
  * (research notes §1.6); the number of processed packets in the peak slot is reported so that a reader can judge
  * the noise (fewer than ~10 means the peak is unreliable).
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import { htWeight, IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';

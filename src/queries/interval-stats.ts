@@ -3,7 +3,7 @@
  * mean weighted by the batch's packet count) and its coverage (share of the interval's packets it processed),
  * plus building the {@link QueryResult}.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import type { BatchContext, Correction, FlushContext, QueryResult } from './query.ts';
 
 export class IntervalStats {

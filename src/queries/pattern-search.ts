@@ -8,7 +8,7 @@
  * over the processed packets; `coverage` (processed / offered packets) and the rates tell how much was missed:
  * the expected number of missed matching packets is about (1 - coverage) x the true number.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import { IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';

@@ -17,7 +17,7 @@
  * destinations, against -43% uncorrected; see test/queries/sampled-distinct.test.ts). Unsampled, it is exact. Pairs evicted from a full table are counted in
  * `evictions`; a pair evicted and seen again is counted twice (bias high).
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { formatAddress } from './address.ts';
 import { flowThreshold, scaleFlowCount } from './flow-count.ts';
 import { DEFAULT_MAX_FLOWS, FlowTable } from './flow-table.ts';

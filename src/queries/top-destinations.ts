@@ -7,7 +7,7 @@
  * sampling (small destinations can swap places). Destinations are held in a bounded FlowTable keyed by address;
  * `evictions` counts destinations dropped when it was full.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { formatAddress } from './address.ts';
 import { DEFAULT_MAX_FLOWS, FlowTable } from './flow-table.ts';
 import { htWeight, IntervalStats } from './interval-stats.ts';

@@ -7,7 +7,7 @@
  * holds. The file has one link type (given at creation, Ethernet by default); packets of another link type are
  * not written and are counted in `skippedLinkType`.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { PcapWriter } from '../capture/index.ts';
 import { IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';

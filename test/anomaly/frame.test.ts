@@ -6,13 +6,13 @@ import {
   encodeFrame,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  LinkType,
   linkHeaderLength,
   maxFrameLength,
   PacketFields,
   PayloadPool,
   relinkFrame,
 } from '../../src/anomaly/frame.ts';
+import { LinkType } from '../../src/capture/index.ts';
 import { decodeFrame } from './frame-check.ts';
 
 const POOL = new PayloadPool(new Rng(99));
@@ -105,11 +105,10 @@ test('relinkFrame converts between Ethernet, SLL, SLL2 and raw IP keeping the IP
   f.randomPayload = true;
   const a = new Uint8Array(2048);
   const b = new Uint8Array(2048);
-  const scratch = new Uint16Array(1);
   for (const from of LINK_TYPES) {
     for (const to of LINK_TYPES) {
       const n = encodeFrame(a, from, f, POOL, new Rng(9));
-      const m = relinkFrame(a.subarray(0, n), from, to, b, scratch);
+      const m = relinkFrame(a.subarray(0, n), from, to, b);
       const d = decodeFrame(b.subarray(0, m), to);
       assert.ok(d && d.ipChecksumOk && d.l4ChecksumOk, `${from} -> ${to}`);
       assert.equal(d.payloadLen, 100);
@@ -120,5 +119,5 @@ test('relinkFrame converts between Ethernet, SLL, SLL2 and raw IP keeping the IP
   const arp = new Uint8Array(42);
   arp[12] = 0x08;
   arp[13] = 0x06;
-  assert.equal(relinkFrame(arp, LinkType.ETHERNET, LinkType.RAW, b, scratch), -1);
+  assert.equal(relinkFrame(arp, LinkType.ETHERNET, LinkType.RAW, b), -1);
 });

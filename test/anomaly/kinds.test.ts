@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/random.ts';
-import { encodeFrame, LinkType, maxFrameLength, PacketFields, PayloadPool } from '../../src/anomaly/frame.ts';
+import { encodeFrame, maxFrameLength, PacketFields, PayloadPool } from '../../src/anomaly/frame.ts';
+import { LinkType } from '../../src/capture/index.ts';
 import { formatIPv4, makeKindGenerator, parseIPv4, type AnomalyKind, type KindOptions } from '../../src/anomaly/kinds.ts';
 import { decodeFrame, type DecodedFrame } from './frame-check.ts';
 

@@ -29,6 +29,14 @@ test('experiment shedding (tiny): results.json, CSVs and SVG figures', async () 
     assert.ok(j.shedding.withinBudgetShare >= 0 && j.shedding.withinBudgetShare <= 1);
     for (const m of ['none', 'packet', 'flow']) assert.ok(Number.isFinite(j.accuracy[m].activeFlowsMeanRelError), `${m} accuracy`);
     assert.ok(j.overheadShare > 0 && j.overheadShare < 1);
+    // Overhead against a realistic query set, and the time split it is computed from.
+    assert.ok(j.allQueries.queries.length >= 5 && j.allQueries.queries.includes('flows'));
+    assert.ok(j.allQueries.overheadShare > 0 && j.allQueries.overheadShare < 1);
+    assert.ok(j.allQueries.overheadShareWithCapture > 0 && j.allQueries.overheadShareWithCapture < j.allQueries.overheadShare);
+    assert.ok(j.timeSplit.featuresS > 0 && j.timeSplit.queriesS > 0 && j.timeSplit.captureS > 0);
+    assert.ok(Number.isFinite(j.fig3Noise.preAttackCostPerPacketCv) && j.fig3Noise.preAttackCostPerPacketCv >= 0);
+    // Synthetic on/off DDoS: per-phase errors are reported for every predictor.
+    for (const k of ['ewma', 'slr', 'mlr']) assert.ok(Number.isFinite(j.predictors[k].byPhase.on) && Number.isFinite(j.predictors[k].byPhase.off), `${k} phases`);
     assert.equal(j.config.backgroundPackets, r.config.backgroundPackets);
     // The background holds at least the requested rate (whole repetitions) for the requested length.
     assert.ok(j.config.backgroundRate >= 2000 && j.config.backgroundRate < 3000, `background rate ${j.config.backgroundRate}`);

@@ -50,7 +50,8 @@ test('readable by readBatches: every packet decodes as IPv4 TCP or UDP, in time 
 });
 
 test('IPv4 header and TCP/UDP checksums are correct', async () => {
-  const r = await writeSyntheticTrace(join(dir, 'k.pcap'), { seconds: 3, rate: 2000, seed: 3 });
+  // Whole packets are captured here so the L4 checksum can be verified over the full segment.
+  const r = await writeSyntheticTrace(join(dir, 'k.pcap'), { seconds: 3, rate: 2000, seed: 3, snaplen: 65535 });
   let checked = 0;
   await forEachRecord(r.path, (rec) => {
     const f = rec.data;
@@ -63,8 +64,30 @@ test('IPv4 header and TCP/UDP checksums are correct', async () => {
   assert.equal(checked, r.packets);
 });
 
+test('packets are captured with a 128-byte snaplen by default, keeping the wire length', async () => {
+  const opts = { seconds: 3, rate: 2000, seed: 3 } as const;
+  const r = await writeSyntheticTrace(join(dir, 'c128.pcap'), opts);
+  const full = await writeSyntheticTrace(join(dir, 'cfull.pcap'), { ...opts, snaplen: 65535 });
+  assert.deepEqual({ ...r, path: '' }, { ...full, path: '' }, 'the snaplen changes only what is written to the file');
+  let wire = 0, cut = 0, n = 0;
+  await forEachRecord(r.path, (rec) => {
+    assert.equal(rec.capLen, Math.min(rec.wireLen, 128));
+    wire += rec.wireLen;
+    if (rec.wireLen > rec.capLen) cut++;
+    n++;
+  });
+  assert.equal(n, r.packets);
+  assert.equal(wire, r.bytes);
+  assert.ok(cut > 0.2 * n, `${cut} of ${n} packets longer than the snaplen`);
+  const info = await traceInfo(r.path);
+  assert.equal(info.undecodable, 0);
+  const size = (p: string): number => readFileSync(p).length;
+  assert.ok(size(full.path) > 3 * size(r.path), `file sizes ${size(full.path)} vs ${size(r.path)}`);
+  await assert.rejects(writeSyntheticTrace(join(dir, 'x.pcap'), { ...opts, snaplen: 40 }), UserError);
+});
+
 test('documented structure: hosts, DNS on port 53, handshakes, heavy-tailed flow sizes', async () => {
-  const r = await writeSyntheticTrace(join(dir, 's.pcap'), { seconds: 20, rate: 4000, seed: 2 });
+  const r = await writeSyntheticTrace(join(dir, 's.pcap'), { seconds: 20, rate: 4000, seed: 3 });
   const perFlow = new Map<string, number>();
   const hosts = new Set<number>();
   let syn = 0, synAck = 0, fin = 0, dnsOk = 0, udp = 0;

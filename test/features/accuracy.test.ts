@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { PacketBatch } from '../../src/capture/batch.ts';
 import { FeatureComparison, FeatureExtractor, FEATURE_INDEX, AGGREGATES } from '../../src/features/index.ts';
 import { Rng } from '../../src/random.ts';
+import { setIPv4Packet } from '../helpers/batch.ts';
 import { fillFlood } from './helpers.ts';
 
 /**
@@ -24,13 +25,7 @@ function fillMixed(b: PacketBatch, startNs: bigint, first: number, nNew: number,
     else if (k < nNew + nOld) key = first > 0 ? rng.int(first) : first + rng.int(Math.max(1, nNew));
     else key = first + rng.int(Math.max(1, nNew));
     const addr = Math.imul(key + 1, 0x9e3779b1) >>> 0; // spread sources over the address space
-    b.src.set([0, 0, 0xffff, addr], 4 * k);
-    b.dst.set([0, 0, 0xffff, 0x0a000000 | (key % 4096)], 4 * k);
-    b.ipVersion[k] = 4;
-    b.proto[k] = key % 3 === 0 ? 17 : 6;
-    b.srcPort[k] = 1024 + (key % 60000);
-    b.dstPort[k] = key % 7 === 0 ? 53 : 80 + (key % 50);
-    b.capLen[k] = 60;
+    setIPv4Packet(b, k, addr, 0x0a000000 | (key % 4096), key % 3 === 0 ? 17 : 6, 1024 + (key % 60000), key % 7 === 0 ? 53 : 80 + (key % 50));
   }
   b.count = n;
 }
@@ -105,13 +100,7 @@ function fillDeterministic(b: PacketBatch, startNs: bigint, first: number, nNew:
   b.reset(startNs, 1e8);
   for (let k = 0; k < n; k++) {
     const key = k < nNew ? first + k : k < nNew + nOld ? first - 1 - (k - nNew) : first + (k - nNew - nOld);
-    b.src.set([0, 0, 0xffff, Math.imul(key + 1, 0x9e3779b1) >>> 0], 4 * k);
-    b.dst.set([0, 0, 0xffff, 0x0a000000 | (key % 4096)], 4 * k);
-    b.ipVersion[k] = 4;
-    b.proto[k] = key % 3 === 0 ? 17 : 6;
-    b.srcPort[k] = 1024 + (key % 60000);
-    b.dstPort[k] = 80 + (key % 50);
-    b.capLen[k] = 60;
+    setIPv4Packet(b, k, Math.imul(key + 1, 0x9e3779b1) >>> 0, 0x0a000000 | (key % 4096), key % 3 === 0 ? 17 : 6, 1024 + (key % 60000), 80 + (key % 50));
   }
   b.count = n;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MultiResolutionBitmap, HyperLogLog, ExactKeySet, DEFAULT_MRB, FEATURE_MRB, FeatureExtractor, FEATURE_INDEX } from '../../src/features/index.ts';
 import { Rng } from '../../src/random.ts';
-import { mix32 } from '../../src/features/hash.ts';
+import { mix32 } from '../../src/hash-mix.ts';
 import { SketchEngine } from '../../src/features/sketch-engine.ts';
 import { PacketBatch } from '../../src/capture/batch.ts';
 import { fillFlood } from './helpers.ts';

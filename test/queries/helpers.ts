@@ -1,52 +1,8 @@
 /** Test helpers: build PacketBatch objects by hand, and a few plain-JS reference computations. */
-import { PacketBatch, type Selection, selectAll } from '../../src/capture/batch.ts';
+import { type PacketBatch, type Selection, selectAll } from '../../src/capture/index.ts';
+import { makeBatch, type Pkt } from '../helpers/batch.ts';
 
-export interface Pkt {
-  proto?: number;
-  /** IPv4 address as u32, or 4 words for IPv6. */
-  src: number | readonly number[];
-  dst: number | readonly number[];
-  sport?: number;
-  dport?: number;
-  len?: number;
-  offNs?: number;
-  payload?: Uint8Array;
-  linkType?: number;
-}
-
-/** A batch with the given packets (IPv4 stored IPv4-mapped, as the capture layer does). */
-export function makeBatch(pkts: readonly Pkt[], startNs = 0n, durationNs = 1e8): PacketBatch {
-  const payloadBytes = pkts.reduce((s, p) => s + (p.payload?.length ?? 0), 0);
-  const b = new PacketBatch(Math.max(1, pkts.length), Math.max(1, payloadBytes));
-  b.reset(startNs, durationNs);
-  let off = 0;
-  pkts.forEach((p, i) => {
-    const v6 = typeof p.src !== 'number';
-    b.ipVersion[i] = v6 ? 6 : 4;
-    b.proto[i] = p.proto ?? 6;
-    const sw = typeof p.src === 'number' ? [0, 0, 0xffff, p.src >>> 0] : p.src;
-    const dw = typeof p.dst === 'number' ? [0, 0, 0xffff, p.dst >>> 0] : p.dst;
-    for (let w = 0; w < 4; w++) {
-      b.src[4 * i + w] = sw[w]!;
-      b.dst[4 * i + w] = dw[w]!;
-    }
-    b.srcPort[i] = p.sport ?? 0;
-    b.dstPort[i] = p.dport ?? 0;
-    b.wireLen[i] = p.len ?? 100;
-    b.offsetNs[i] = p.offNs ?? (i * durationNs) / Math.max(1, pkts.length);
-    b.linkType[i] = p.linkType ?? 1;
-    const pl = p.payload ?? new Uint8Array(0);
-    b.bytes.set(pl, off);
-    b.dataOffset[i] = off;
-    b.payloadOffset[i] = off;
-    b.payloadLen[i] = pl.length;
-    b.capLen[i] = pl.length;
-    off += pl.length;
-  });
-  b.count = pkts.length;
-  b.byteLength = off;
-  return b;
-}
+export { makeBatch, type Pkt };
 
 export function all(batch: PacketBatch): Selection {
   return selectAll(batch);

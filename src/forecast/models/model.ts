@@ -31,6 +31,11 @@ export interface NeuralForecaster {
   readonly params: ParamStore;
   /** Forecasts [B*K, H] in z space for horizons 1..H. Called inside tf.tidy/variableGrads by the trainer. */
   forward(input: ModelInput): tf.Tensor2D;
+  /**
+   * Optional inference-only forward: the same outputs as `forward` (up to float rounding) with fewer, larger
+   * kernels and no gradient bookkeeping. Used by forecastZ; never differentiated.
+   */
+  infer?(input: ModelInput): tf.Tensor2D;
   /** Frees non-parameter constants (adjacency, masks). Parameters are freed by params.dispose(). */
   dispose(): void;
 }

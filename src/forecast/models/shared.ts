@@ -29,6 +29,7 @@ import { tf } from '../backend.ts';
 import { ParamStore } from '../params.ts';
 import { dense2d } from '../dense.ts';
 import { adjacencyOp } from '../adjacency.ts';
+import { createSharedInfer } from './shared-infer.ts';
 import { rowsToTasks, subtractLast, tasksToRows, type ModelContext, type ModelInput, type NeuralForecaster } from './model.ts';
 
 const RECENT = 16;
@@ -81,9 +82,11 @@ export function createShared(ctx: ModelContext, seed: number): NeuralForecaster 
   const later = new Float32Array(P * P); // later[q, p] = 1 if q > p
   for (let q = 0; q < P; q++) for (let pp = 0; pp < q; pp++) later[q * P + pp] = 1;
   const laterSum = tf.tensor2d(later, [P, P]);
+  const fast = createSharedInfer(ctx, params, adj, { S, P, used, recent, r });
 
   return {
     params,
+    infer: fast.infer,
     forward({ x, tod, B }: ModelInput) {
       const N = B * K;
       const [xn, last] = subtractLast(x);
@@ -146,6 +149,7 @@ export function createShared(ctx: ModelContext, seed: number): NeuralForecaster 
       return tf.add(tf.add(tf.add(ySh, tf.reshape(yEx, [N, H])), ySkip), last);
     },
     dispose() {
+      fast.dispose();
       adj?.dispose();
       onehot.dispose();
       first.dispose();

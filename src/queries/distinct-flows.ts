@@ -1,0 +1,107 @@
+/**
+ * The distinct-flow count of an interval over the rows of a 5-tuple {@link FlowTable}, shared by `active-flows`
+ * and `flows` (their results differ, their count and its correction are the same):
+ * - flow sampling (the batches carried flow hashes; 'flow-count', flow-count.ts): rows held or evicted whose
+ *   stored flow hash passes the interval's final threshold, divided by finalRate;
+ * - packet sampling (no flow hashes and some rate < 1; 'sampled-distinct', sampled-distinct.ts): the flows seen
+ *   plus the estimated unseen ones, from the estimator state each row carries;
+ * - unsampled: the rows held plus the rows evicted.
+ * Each table row holds the flow hash at value column `hashCol` and the estimator's
+ * {@link SAMPLED_DISTINCT_COLUMNS} columns from `sampledCol` on; the query may use its other columns freely.
+ */
+import type { PacketBatch } from '../capture/index.ts';
+import { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
+import type { FlowTable } from './flow-table.ts';
+import type { BatchContext, Correction } from './query.ts';
+import { isSyn, recordSampledPacket, SampledDistinct, unseenRatio } from './sampled-distinct.ts';
+
+export interface DistinctFlowsCount {
+  /** Estimated distinct flows of the interval. */
+  flows: number;
+  /** Rows counted before scaling: held + evicted ones passing the final threshold (all of them unless flow sampling). */
+  rows: number;
+  /** The final rate the flow hashes were filtered at (1 unless flow sampling). */
+  finalRate: number;
+  /** The correction applied: 'sampled-distinct' under packet sampling, otherwise 'flow-count'. */
+  correction: Correction;
+}
+
+export class DistinctFlows {
+  private readonly evicted = new EvictedHashes();
+  /** Packet-sampling estimate: held rows are added at flush, evicted ones when evicted. */
+  private readonly distinct = new SampledDistinct();
+  /** Whether any batch of the interval carried flow hashes (i.e. flow sampling was in force). */
+  private hashed = false;
+  /** The current batch's flow hashes and unseen ratio (set by {@link beginBatch}). */
+  private flowHash: Uint32Array | undefined;
+  private unseen = 0;
+
+  constructor(
+    private readonly table: FlowTable,
+    private readonly hashCol: number,
+    private readonly sampledCol: number,
+  ) {}
+
+  /** Takes the batch's sampling state; call once per batch before {@link upsert}. */
+  beginBatch(ctx: BatchContext): void {
+    this.flowHash = ctx.flowHash;
+    if (ctx.flowHash !== undefined) this.hashed = true;
+    this.unseen = unseenRatio(ctx.rate);
+  }
+
+  /**
+   * Upserts packet i (table hash `h`, from {@link FlowTable.hashSelection}) and records it for the count: an
+   * evicted row goes to the evicted-hash histogram and the estimator sums, a new row stores the flow hash, and
+   * under packet sampling the packet updates the row's estimator state. Returns the row's value index.
+   */
+  upsert(batch: PacketBatch, i: number, h: number): number {
+    const table = this.table;
+    const s = table.upsertHashed(batch, i, h);
+    if (table.evictedNow) {
+      this.evicted.add(table.evictedValues[this.hashCol]!);
+      this.distinct.add(table.evictedValues, this.sampledCol);
+    }
+    const o = table.valueIndex(s);
+    const fh = this.flowHash;
+    if (fh !== undefined) {
+      if (table.inserted) table.vals[o + this.hashCol] = fh[i]!;
+    } else {
+      recordSampledPacket(table.vals, o + this.sampledCol, isSyn(batch.proto[i]!, batch.tcpFlags[i]!), this.unseen);
+    }
+    return o;
+  }
+
+  /**
+   * The interval's count, for a flush with final rate `ctxFinalRate` and smallest batch rate `minRate`; then
+   * clears this state (the caller clears the table, after reading its rows if it needs them).
+   */
+  flush(ctxFinalRate: number, minRate: number): DistinctFlowsCount {
+    const table = this.table;
+    // Without flow hashes (unsampled or packet sampling) there is nothing to re-filter or scale.
+    const finalRate = this.hashed ? ctxFinalRate : 1;
+    const packetSampled = !this.hashed && minRate < 1;
+    let rows: number;
+    let flows: number;
+    if (finalRate >= 1) {
+      rows = table.size + this.evicted.total;
+      flows = rows;
+    } else {
+      const thr = flowThreshold(finalRate);
+      const v = table.vals;
+      rows = 0;
+      for (let s = 0; s < table.slots; s++) if (table.occupied(s) && v[table.valueIndex(s) + this.hashCol]! <= thr) rows++;
+      rows += this.evicted.countAtOrBelow(thr);
+      flows = scaleFlowCount(rows, finalRate);
+    }
+    if (packetSampled) {
+      const d = this.distinct;
+      const v = table.vals;
+      for (let s = 0; s < table.slots; s++) if (table.occupied(s)) d.add(v, table.valueIndex(s) + this.sampledCol);
+      flows = d.estimate();
+    }
+    this.evicted.clear();
+    this.distinct.clear();
+    this.hashed = false;
+    return { flows, rows, finalRate, correction: packetSampled ? 'sampled-distinct' : 'flow-count' };
+  }
+}
