@@ -89,7 +89,7 @@ export async function writeSheddingFigures(dir: string, d: FigureData): Promise<
   await writeFile(
     join(dir, 'fig4.csv'),
     csv(
-      ['time_s', 'packets', 'budget_ms', 'unshed_ms', 'none_buffer_ms', 'none_drops', 'packet_ms', 'packet_rate', 'flow_ms', 'flow_rate'],
+      ['time_s', 'packets', 'budget_ms', 'unshed_ms', 'none_buffer_ms', 'none_drops', 'packet_ms', 'packet_rate', 'packet_drops', 'packet_backlog_ms', 'packet_pred_ms', 'packet_predfull_ms', 'packet_err', 'flow_ms', 'flow_rate', 'flow_drops', 'flow_backlog_ms', 'flow_pred_ms'],
       ref.map((b, i) => [
         x4[i]!,
         b.packets,
@@ -99,8 +99,16 @@ export async function writeSheddingFigures(dir: string, d: FigureData): Promise<
         none.get(b.startNs)?.drops ?? NaN,
         q(packet, b.startNs),
         packet.get(b.startNs)?.rate[0] ?? NaN,
+        packet.get(b.startNs)?.drops ?? NaN,
+        ms(packet.get(b.startNs)?.backlogNs ?? NaN),
+        ms(packet.get(b.startNs)?.predicted[0] ?? NaN),
+        ms(packet.get(b.startNs)?.predictedFull[0] ?? NaN),
+        packet.get(b.startNs)?.errorTerm ?? NaN,
         q(flow, b.startNs),
         flow.get(b.startNs)?.rate[0] ?? NaN,
+        flow.get(b.startNs)?.drops ?? NaN,
+        ms(flow.get(b.startNs)?.backlogNs ?? NaN),
+        ms(flow.get(b.startNs)?.predicted[0] ?? NaN),
       ]),
     ),
   );

@@ -9,12 +9,15 @@ import { KEY_WIDTH, MAX_KEY_WIDTH, writeKey } from './keys.ts';
 import { AGGREGATE_COUNT } from './names.ts';
 
 export class ExactEngine implements DistinctEngine {
+  /** The whole batch's distinct keys (kept for the commit); sampled selections use `selSets`. */
   private readonly batchSets: ExactKeySet[];
+  private readonly selSets: ExactKeySet[];
   private readonly intervalSets: ExactKeySet[];
   private readonly key = new Uint32Array(MAX_KEY_WIDTH);
 
   constructor() {
     this.batchSets = KEY_WIDTH.map((w) => new ExactKeySet(w, 1024));
+    this.selSets = KEY_WIDTH.map((w) => new ExactKeySet(w, 1024));
     this.intervalSets = KEY_WIDTH.map((w) => new ExactKeySet(w, 1024));
   }
 
@@ -26,6 +29,7 @@ export class ExactEngine implements DistinctEngine {
     for (const s of this.intervalSets) s.clear();
   }
 
+  /** Whether batchSets hold the whole current batch (a measure of all packets was done). */
   private lastFull = false;
 
   load(_batch: PacketBatch): void {
@@ -34,9 +38,10 @@ export class ExactEngine implements DistinctEngine {
 
   measure(batch: PacketBatch, sel: Selection | null, unique: Float64Array, fresh: Float64Array): number {
     const n = sel ? sel.length : batch.count;
+    const full = n === batch.count;
     const key = this.key;
     for (let a = 0; a < AGGREGATE_COUNT; a++) {
-      const bs = this.batchSets[a]!;
+      const bs = (full ? this.batchSets : this.selSets)[a]!;
       const is = this.intervalSets[a]!;
       bs.clear();
       let f = 0;
@@ -48,7 +53,7 @@ export class ExactEngine implements DistinctEngine {
       unique[a] = bs.size;
       fresh[a] = f;
     }
-    this.lastFull = n === batch.count;
+    if (full) this.lastFull = true;
     return 0;
   }
 

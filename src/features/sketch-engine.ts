@@ -57,15 +57,26 @@ export class SketchEngine implements DistinctEngine {
   /** Batch sketches, aggregate a at [a * bWords, ...). */
   private readonly bBits: Int32Array;
   private readonly bZeros: Int32Array;
-  private readonly bDirty: Uint8Array;
   /** Per aggregate: positions of the I bits the last measure() turned on (undone by a repeated measure). */
-  private readonly logs: Int32Array[] = [];
+  private logs: Int32Array[] = [];
   private readonly nLog: Int32Array;
+  /** Whether aggregate a's applied log (logs[a]) is the whole batch's. */
+  private readonly logIsFull: Uint8Array;
+  /**
+   * The whole batch's log, set aside (its bits cleared from I) while sampled selections are measured, and its
+   * union zero counts: the commit re-applies it instead of counting the batch again.
+   */
+  private fullLogs: Int32Array[] = [];
+  private readonly nFull: Int32Array;
+  private readonly fullZeros: Int32Array;
   private readonly tables: SparseKeyTable[] = [];
   private readonly dense: Uint8Array;
   private readonly limit: number;
-  /** Whether the last measure of aggregate a covered the whole batch (its batch state can be committed). */
-  private readonly lastFull: Uint8Array;
+  /**
+   * Whether aggregate a's keys of the whole batch were counted in this batch (sparse: they are the table's
+   * tentative keys; dense: their log is applied or set aside), so the commit need not count them again.
+   */
+  private readonly counted: Uint8Array;
   private readonly hasher: AggregateHasher;
   private readonly rng: Rng;
   private hashes = new Int32Array(0);
@@ -91,15 +102,18 @@ export class SketchEngine implements DistinctEngine {
     this.uZeros = new Int32Array(A * this.ig.components);
     this.bBits = new Int32Array(A * this.bWords);
     this.bZeros = new Int32Array(A * this.bg.components);
-    this.bDirty = new Uint8Array(A);
     this.nLog = new Int32Array(A);
+    this.logIsFull = new Uint8Array(A);
+    this.nFull = new Int32Array(A);
+    this.fullZeros = new Int32Array(A * this.ig.components);
     for (let a = 0; a < A; a++) {
       this.tables.push(new SparseKeyTable(sparseLimit));
       this.logs.push(new Int32Array(0));
+      this.fullLogs.push(new Int32Array(0));
     }
     this.dense = new Uint8Array(A);
     this.limit = sparseLimit;
-    this.lastFull = new Uint8Array(A);
+    this.counted = new Uint8Array(A);
     this.rng = new Rng(seed);
     this.hasher = new AggregateHasher(this.rng);
     this.resetInterval();
@@ -127,7 +141,9 @@ export class SketchEngine implements DistinctEngine {
       }
       tab.clear();
       this.nLog[a] = 0;
+      this.nFull[a] = 0;
     }
+    this.logIsFull.fill(0);
     this.iZeros.fill(1 << this.ig.log2Bits);
     this.dense.fill(0);
     this.hasher.reseed(this.rng);
@@ -148,7 +164,9 @@ export class SketchEngine implements DistinctEngine {
 
   load(_batch: PacketBatch): void {
     this.hashed = false;
-    this.lastFull.fill(0);
+    this.counted.fill(0);
+    this.logIsFull.fill(0);
+    this.nFull.fill(0); // a set-aside log's bits are not in I
     for (let a = 0; a < A; a++) {
       const tab = this.tables[a]!;
       tab.batchStart = tab.size;
@@ -171,14 +189,17 @@ export class SketchEngine implements DistinctEngine {
    * Dense count of aggregate a over the selection: rebuilds its batch sketch, and sets the selection's keys
    * in the interval sketch, logging the bits turned on (after undoing the previous measure's).
    */
-  private fillDense(a: number, sel: Selection | null, n: number): void {
+  private fillDense(a: number, sel: Selection | null, n: number, full: number): void {
+    if (this.logIsFull[a] === 1 && full === 0) this.setAsideFull(a);
+    else if (this.nLog[a]! > 0) this.undoLog(a);
+    if (full === 1) this.nFull[a] = 0; // superseded
+    this.logIsFull[a] = full;
     const iBits = this.iBits;
     const io = a * this.iWords;
     const ilb = this.ig.log2Bits;
     const iMask = (1 << ilb) - 1;
     const iLast = this.ig.components - 1;
     const izo = a * this.ig.components;
-    if (this.nLog[a]! > 0) this.undoLog(a);
     let log = this.logs[a]!;
     let nl = 0;
     const bBits = this.bBits;
@@ -188,9 +209,7 @@ export class SketchEngine implements DistinctEngine {
     const bLast = this.bg.components - 1;
     const bzo = a * this.bg.components;
     const bZeros = this.bZeros;
-    if (this.bDirty[a] === 1) bBits.fill(0, bo, bo + this.bWords);
     bZeros.fill(1 << blb, bzo, bzo + this.bg.components);
-    this.bDirty[a] = 1;
     if (log.length < n) {
       log = new Int32Array(Math.max(n, 1024));
       this.logs[a] = log;
@@ -232,6 +251,16 @@ export class SketchEngine implements DistinctEngine {
         for (let w = bo + c * wpc, e = w + wpc; w < e; w++) set += popcount(bBits[w]!);
         bZeros[bzo + c] = (1 << blb) - set;
       }
+    }
+    // B is scratch: clear it now (only the touched words when they are few), so it is clean for the next one.
+    if (n < this.bWords >>> 2) {
+      for (let k = 0; k < n; k++) {
+        const h = hashes[ho + (idx === null ? k : idx[k]!)]!;
+        const cz = Math.clz32(h);
+        bBits[bo + ((((cz > bLast ? bLast : cz) << blb) | (h & bMask)) >>> 5)] = 0;
+      }
+    } else {
+      bBits.fill(0, bo, bo + this.bWords);
     }
     const uZeros = this.uZeros;
     uZeros.set(this.iZeros.subarray(izo, izo + this.ig.components), izo);
@@ -290,12 +319,47 @@ export class SketchEngine implements DistinctEngine {
     return hi;
   }
 
-  /** Clears the interval bits that aggregate a's last measure() turned on. */
-  private undoLog(a: number): void {
+  /**
+   * Before a sampled selection is measured: sets aside the whole batch's log (swapping the log arrays, no copy)
+   * and its union zero counts, and clears its bits from I, so I is the interval before the batch again.
+   */
+  private setAsideFull(a: number): void {
     const log = this.logs[a]!;
+    this.logs[a] = this.fullLogs[a]!;
+    this.fullLogs[a] = log;
+    this.nFull[a] = this.nLog[a]!;
+    const c = this.ig.components;
+    this.fullZeros.set(this.uZeros.subarray(a * c, (a + 1) * c), a * c);
+    this.undoLog(a, log, this.nLog[a]!);
+    this.nLog[a] = 0;
+    this.logIsFull[a] = 0;
+  }
+
+  /** At commit, after sampled selections: undoes the last one and re-applies the set-aside whole-batch log. */
+  private restoreFull(a: number): void {
+    if (this.nLog[a]! > 0) this.undoLog(a);
+    const log = this.fullLogs[a]!;
+    this.fullLogs[a] = this.logs[a]!;
+    this.logs[a] = log;
+    const n = this.nFull[a]!;
     const iBits = this.iBits;
     const io = a * this.iWords;
-    for (let k = 0; k < this.nLog[a]!; k++) {
+    for (let k = 0; k < n; k++) {
+      const p = log[k]!;
+      iBits[io + (p >>> 5)] |= 1 << (p & 31);
+    }
+    this.nLog[a] = n;
+    this.nFull[a] = 0;
+    this.logIsFull[a] = 1;
+    const c = this.ig.components;
+    this.uZeros.set(this.fullZeros.subarray(a * c, (a + 1) * c), a * c);
+  }
+
+  /** Clears the interval bits that aggregate a's last measure() turned on. */
+  private undoLog(a: number, log = this.logs[a]!, n = this.nLog[a]!): void {
+    const iBits = this.iBits;
+    const io = a * this.iWords;
+    for (let k = 0; k < n; k++) {
       const p = log[k]!;
       iBits[io + (p >>> 5)] &= ~(1 << (p & 31));
     }
@@ -312,17 +376,20 @@ export class SketchEngine implements DistinctEngine {
     const bg = this.bg;
     let saturated = 0;
     for (let a = 0; a < A; a++) {
-      this.lastFull[a] = full;
-      if (this.dense[a] === 0 && this.willOverflow(a, sel ? sel.idx : null, n)) this.dense[a] = 1;
+      // Once the whole batch is in the table, a selection of it cannot overflow: no prediction needed (its
+      // tentative keys would count twice), so sampled measures never change the regime.
+      if (this.dense[a] === 0 && this.counted[a] === 0 && this.willOverflow(a, sel ? sel.idx : null, n)) this.dense[a] = 1;
       if (this.dense[a] === 0) {
         if (this.tables[a]!.count(this.hashes, a * this.hashStride, sel ? sel.idx : null, n, id, this.pair)) {
           unique[a] = this.pair[0]!;
           fresh[a] = this.pair[1]!;
+          if (full === 1) this.counted[a] = 1;
           continue;
         }
         this.dense[a] = 1; // outgrew the table: bitmaps from now on (the interval bitmap is complete)
       }
-      this.fillDense(a, sel, n);
+      this.fillDense(a, sel, n, full);
+      if (full === 1) this.counted[a] = 1;
       const bzo = a * bg.components;
       let u = Math.round(mrbEstimate(this.bZeros, bzo, bg));
       if (mrbSaturated(this.bZeros, bzo, bg)) saturated++;
@@ -346,13 +413,13 @@ export class SketchEngine implements DistinctEngine {
     const ig = this.ig;
     for (let a = 0; a < A; a++) {
       const tab = this.tables[a]!;
-      if (this.dense[a] === 0 && this.lastFull[a] === 0) {
+      if (this.dense[a] === 0 && this.counted[a] === 0) {
         this.ensureHashes(batch);
         if (this.willOverflow(a, null, n)) this.dense[a] = 1;
       }
-      if (this.dense[a] === 0 && this.lastFull[a] === 0) {
+      if (this.dense[a] === 0 && this.counted[a] === 0) {
         if (!tab.count(this.hashes, a * this.hashStride, null, n, ++this.measureId & 0x3fffffff, this.pair)) this.dense[a] = 1;
-        else this.lastFull[a] = 1;
+        else this.counted[a] = 1;
       }
       const zo = a * ig.components;
       if (this.dense[a] === 0) {
@@ -379,14 +446,24 @@ export class SketchEngine implements DistinctEngine {
         }
         continue;
       }
-      if (this.lastFull[a] === 0) {
-        this.ensureHashes(batch);
-        this.fillDense(a, null, n);
+      if (this.logIsFull[a] === 0) {
+        if (this.counted[a] === 1 && this.nFull[a]! > 0) {
+          this.restoreFull(a);
+        } else if (this.counted[a] === 0 || this.nLog[a]! > 0) {
+          // Not counted (or only a selection was, after the regime switched): count the whole batch.
+          this.ensureHashes(batch);
+          this.fillDense(a, null, n, 1);
+        } else {
+          // Counted, and the whole batch turned on no interval bit: nothing to apply, zero counts unchanged.
+          this.uZeros.set(this.iZeros.subarray(zo, zo + ig.components), zo);
+        }
       }
-      // The logged bits are already in the interval sketch: keep them.
+      // The logged bits are in the interval sketch: keep them.
       this.nLog[a] = 0;
+      this.logIsFull[a] = 0;
       this.iZeros.set(this.uZeros.subarray(zo, zo + ig.components), zo);
     }
-    this.lastFull.fill(0);
+    this.counted.fill(0);
+    this.nFull.fill(0);
   }
 }

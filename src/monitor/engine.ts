@@ -157,6 +157,7 @@ export class MonitorEngine {
   /** Starvation-guard runs so far. */
   probes = 0;
   private shadowPred: Record<string, Float64Array> | undefined;
+  private plannedError = NaN;
 
   constructor(private readonly opts: EngineOptions) {
     this.q = opts.queries;
@@ -254,6 +255,7 @@ export class MonitorEngine {
       const rest = (shedPer + this.postPerPkt) * base.length;
       available = Math.max(0, this.budgetNs - backlog - (this.coversTotal ? preNs + rest : 0));
       ctl.nextAvailableNs = available;
+      this.plannedError = ctl.errorTerm;
       let plan: ShedPlan = ctl.plan(this.floored(this.predFull, null, base.length));
       const first = plan.rates.slice();
       const clamped = this.anyFlow && this.flowClamped();
@@ -536,6 +538,7 @@ export class MonitorEngine {
       pageFaults: this.faultFlag === Infinity ? undefined : this.faultsOf.slice(),
       budgetNs: this.budgetNs,
       availableNs,
+      errorTerm: this.ctl ? this.plannedError : NaN,
       backlogNs,
       overheadNs,
       queriesNs,

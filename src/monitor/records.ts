@@ -28,6 +28,8 @@ export interface BatchRecord {
   readonly budgetNs: number;
   /** Time available to the queries this batch: budget - overhead estimate - backlog. */
   readonly availableNs: number;
+  /** The shedding controller's error term ê when the batch was planned (NaN without a controller). */
+  readonly errorTerm?: number;
   /** Work still queued from earlier batches when this one arrived. */
   readonly backlogNs: number;
   /** Features + prediction + shedding + history time of this batch. */

@@ -18,6 +18,7 @@ import { JsonlResults } from './results-sink.ts';
 import { PRIMARY_FIELDS, type ResultError, type RunSummary, SummaryAccumulator, compareResults } from './summary.ts';
 import { openTelemetry } from './telemetry.ts';
 import { type CostClockKind, costClock } from './cost-clock.ts';
+import { fullGc } from './full-gc.ts';
 
 export type ShedMode = 'none' | 'packet' | 'flow' | 'auto';
 
@@ -60,6 +61,28 @@ export interface MonitorOptions {
   readonly faultFlagPages?: number;
   /** Called after every batch (progress). */
   readonly onBatch?: (rec: BatchRecord) => void;
+  /** Pre-size the flow tables of flows / active-flows for this many flows per interval (FlowTable initialFlows). */
+  readonly initialFlows?: number;
+  /**
+   * Warm-up pass: before the measured run, replay the first `warmupPassNs` ns of the trace through a throwaway
+   * engine with the same queries, predictor, shedding and budget (its own predictor warm-up shortened to a third
+   * of the pass so the shedding path runs too), so that the code is JIT-optimised and the allocator warm before
+   * anything is measured. Its batches are reported apart ({@link MonitorReport.warmupPass}) and counted nowhere
+   * else. Default 0 (none).
+   */
+  readonly warmupPassNs?: number;
+}
+
+/** What the warm-up pass saw (not part of the run's statistics). */
+export interface WarmupPassReport {
+  readonly batches: number;
+  readonly packets: number;
+  readonly drops: number;
+  /** Cost (queries + overhead) of its first batch, its median and max over the pass, ns. */
+  readonly firstCostNs: number;
+  readonly medianCostNs: number;
+  readonly maxCostNs: number;
+  readonly wallSeconds: number;
 }
 
 export interface MonitorReport {
@@ -80,12 +103,13 @@ export interface MonitorReport {
   readonly state: EngineState;
   readonly queryNames: readonly string[];
   readonly reference?: EngineState;
+  readonly warmupPass?: WarmupPassReport;
 }
 
 async function buildQueries(opts: MonitorOptions): Promise<Query[]> {
   const list: Query[] = [];
   const names = opts.queries;
-  if (names === 'all' || names.length) list.push(...(await createQueries(names, { tracePath: opts.traceOut })));
+  if (names === 'all' || names.length) list.push(...(await createQueries(names, { tracePath: opts.traceOut, initialFlows: opts.initialFlows })));
   for (const p of opts.userQueries ?? []) list.push(await loadUserQuery(p));
   if (!list.length) throw new UserError('monitor.no-queries', 'no queries to run', 'pass --queries counter,flows,... or --queries all, or --query ./my-query.ts');
   const seen = new Set<string>();
@@ -108,6 +132,9 @@ interface PassConfig {
   keepBatches: boolean;
   clock: 'emulated' | 'realtime';
   onBatch?: (rec: BatchRecord) => void;
+  /** Stop after the batches starting within this many ns of the first one (warm-up pass). */
+  limitNs?: number;
+  warmupBatches?: number;
 }
 
 async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): Promise<{ state: EngineState; summary: SummaryAccumulator; names: string[]; wallSeconds: number; budgetNs: number }> {
@@ -139,7 +166,7 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
     cpu,
     budgetCovers: opts.budgetCovers,
     intervalNs,
-    warmupBatches: opts.warmupBatches,
+    warmupBatches: pass.warmupBatches ?? opts.warmupBatches,
     faultFlagPages: opts.faultFlagPages ?? 256,
     seed: opts.seed ?? 1,
     telemetry: pass.telemetry,
@@ -152,10 +179,14 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
   const t0 = process.hrtime.bigint();
   const stream = readBatches(trace, { binNs: batchNs, skipCorrupt: opts.skipCorrupt });
   let lastEnd: bigint | undefined;
+  let first: bigint | undefined;
+  const limit = pass.limitNs === undefined ? undefined : BigInt(Math.round(pass.limitNs));
   // Capture = everything between two engine.process() calls (reading, decoding, the loop itself), same clock.
   let tc = timer();
   try {
     for await (const batch of stream) {
+      first ??= batch.startNs;
+      if (limit !== undefined && batch.startNs - first >= limit) break;
       engine.state.captureNs += Number(timer() - tc);
       const rec = await engine.process(batch);
       summary.add(rec);
@@ -178,6 +209,10 @@ export async function runMonitor(trace: string, opts: MonitorOptions): Promise<M
   const probe = await buildQueries({ ...opts, traceOut: opts.traceOut });
   const names = probe.map((q) => q.name);
   for (const q of probe) await q.close?.();
+  const warmupPass = opts.warmupPassNs ? await runWarmupPass(trace, opts, shed) : undefined;
+  // Collect earlier runs' (and the warm-up pass's) garbage now rather than in this run's first batches.
+  // The cost clock is the process's CPU time, which includes V8's concurrent sweeper threads: let them finish.
+  if (opts.warmupPassNs && fullGc()) await new Promise((r) => setTimeout(r, 300));
   const telemetry = opts.telemetry ? await openTelemetry(opts.telemetry, FEATURE_NAMES, names) : undefined;
   const results = opts.results ? new JsonlResults(opts.results) : undefined;
   const main = await onePass(trace, opts, {
@@ -222,5 +257,31 @@ export async function runMonitor(trace: string, opts: MonitorOptions): Promise<M
     state: main.state,
     queryNames: main.names,
     reference,
+    warmupPass,
+  };
+}
+
+/** The throwaway warm-up pass (see MonitorOptions.warmupPassNs). */
+async function runWarmupPass(trace: string, opts: MonitorOptions, shed: boolean): Promise<WarmupPassReport> {
+  const batches = Math.max(1, Math.round(opts.warmupPassNs! / (opts.batchNs ?? 1e8)));
+  const costs: number[] = [];
+  const r = await onePass(trace, { ...opts, telemetry: undefined, results: undefined, traceOut: undefined }, {
+    shed,
+    budget: opts.budget?.(),
+    keepBatches: false,
+    clock: 'emulated',
+    limitNs: opts.warmupPassNs,
+    warmupBatches: Math.max(1, Math.floor(batches / 3)),
+    onBatch: (rec) => costs.push(rec.queriesNs + rec.overheadNs),
+  });
+  const sorted = costs.slice().sort((a, b) => a - b);
+  return {
+    batches: r.state.batches,
+    packets: r.state.packets,
+    drops: r.state.drops,
+    firstCostNs: costs[0] ?? NaN,
+    medianCostNs: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : NaN,
+    maxCostNs: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    wallSeconds: r.wallSeconds,
   };
 }

@@ -39,6 +39,13 @@ export interface FlowTableOptions {
   readonly maxFlows?: number;
   /** Initial slot count (power of two; default 1024). */
   readonly initialSlots?: number;
+  /**
+   * Pre-sizing (as CoMo pre-allocated its memory): make room for this many flows up front (slots = the power of
+   * two >= 2 x initialFlows, capped by maxFlows) and write every row once, so that the table neither doubles nor
+   * takes first-touch page faults while traffic is processed (a flood would otherwise pay both in its first
+   * batches). Overrides initialSlots. Default: none (start at initialSlots and grow).
+   */
+  readonly initialFlows?: number;
 }
 
 export const DEFAULT_MAX_FLOWS = 1 << 20;
@@ -97,10 +104,16 @@ export class FlowTable {
     this.valueColumns = opts.valueColumns;
     this.maxFlows = maxFlows;
     this.maxSlots = nextPow2(2 * maxFlows);
-    this.slots = Math.min(this.maxSlots, nextPow2(opts.initialSlots ?? 1024));
+    const pre = opts.initialFlows;
+    if (pre !== undefined && (!Number.isInteger(pre) || pre < 0)) {
+      throw new UserError('queries.bad-initial-flows', `initialFlows ${pre} must be an integer >= 0`, 'pass e.g. 200000 (the most flows expected in one interval)');
+    }
+    this.slots = Math.min(this.maxSlots, nextPow2(pre ? 2 * pre : (opts.initialSlots ?? 1024)));
     this.mask = this.slots - 1;
     this.rows = new Uint32Array(this.slots * this.rowWords);
     this.vals = new Float64Array(this.rows.buffer);
+    // Touch every page now (fresh typed arrays are lazily mapped zero pages): no page faults mid-run.
+    if (pre) this.rows.fill(0);
     this.evictedValues = new Float64Array(opts.valueColumns);
     this.scratch = new Uint32Array(this.keyWords);
   }

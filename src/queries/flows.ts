@@ -54,6 +54,8 @@ export interface FlowsOptions {
   readonly maxFlows?: number;
   /** Records listed in the result (default 10). */
   readonly maxRecords?: number;
+  /** Pre-size the table for this many flows (FlowTable initialFlows). */
+  readonly initialFlows?: number;
 }
 
 const PKTS = 0;
@@ -61,8 +63,6 @@ const BYTES = 1;
 const HASH = 2;
 /** First of the packet-sampling estimator's columns. */
 const SAMPLED = 3;
-/** How many packets ahead process() touches the table row (overlapping cache misses on big tables). */
-const PREFETCH = 8;
 
 export class FlowsQuery implements Query<FlowsValue> {
   readonly name = 'flows';
@@ -75,11 +75,9 @@ export class FlowsQuery implements Query<FlowsValue> {
   private readonly count: DistinctFlows;
   private packets = 0;
   private bytes = 0;
-  /** Table hashes of the current batch's selected packets. */
-  private hashBuf = new Uint32Array(4096);
 
   constructor(opts: FlowsOptions = {}) {
-    this.table = new FlowTable({ key: '5-tuple', valueColumns: 3 + SAMPLED_DISTINCT_COLUMNS, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS });
+    this.table = new FlowTable({ key: '5-tuple', valueColumns: 3 + SAMPLED_DISTINCT_COLUMNS, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS, initialFlows: opts.initialFlows });
     this.maxRecords = opts.maxRecords ?? 10;
     this.count = new DistinctFlows(this.table, HASH, SAMPLED);
   }
@@ -95,14 +93,10 @@ export class FlowsQuery implements Query<FlowsValue> {
     const fw = ctx.flowHash !== undefined ? 1 : w;
     let bytes = 0;
     const n = sel.length;
-    if (this.hashBuf.length < n) this.hashBuf = new Uint32Array(Math.max(n, 2 * this.hashBuf.length));
-    const hb = this.hashBuf;
-    count.beginBatch(ctx);
-    table.hashSelection(batch, idx, n, hb);
+    count.beginBatch(batch, sel, ctx);
     for (let j = 0; j < n; j++) {
       const i = idx[j]!;
-      if (j + PREFETCH < n) table.touch(hb[j + PREFETCH]!);
-      const o = count.upsert(batch, i, hb[j]!);
+      const o = count.upsert(batch, i, j);
       const v = table.vals;
       const l = len[i]!;
       v[o + PKTS] = v[o + PKTS]! + fw;

@@ -17,6 +17,8 @@ import { createTrace } from './trace.ts';
 export interface StandardQueryOptions {
   /** FlowTable cap for flows, active-flows, top-destinations, super-sources (default 1,048,576). */
   readonly maxFlows?: number;
+  /** Pre-size the 5-tuple tables of flows and active-flows for this many flows per interval (FlowTable initialFlows). */
+  readonly initialFlows?: number;
   /** Top-k size for top-destinations and super-sources (default 10). */
   readonly k?: number;
   /** Flow records listed by `flows` (default 10). */
@@ -37,8 +39,8 @@ export type QueryFactory = (opts: StandardQueryOptions) => Query | Promise<Query
 export const STANDARD_QUERIES: Readonly<Record<string, QueryFactory>> = {
   counter: () => createCounter(),
   application: (o) => createApplication({ classes: o.appClasses }),
-  flows: (o) => createFlows({ maxFlows: o.maxFlows, maxRecords: o.maxRecords }),
-  'active-flows': (o) => createActiveFlows({ maxFlows: o.maxFlows }),
+  flows: (o) => createFlows({ maxFlows: o.maxFlows, maxRecords: o.maxRecords, initialFlows: o.initialFlows }),
+  'active-flows': (o) => createActiveFlows({ maxFlows: o.maxFlows, initialFlows: o.initialFlows }),
   'top-destinations': (o) => createTopDestinations({ k: o.k, maxFlows: o.maxFlows }),
   'super-sources': (o) => createSuperSources({ k: o.k, threshold: o.superSourceThreshold, maxFlows: o.maxFlows }),
   'pattern-search': (o) => createPatternSearch({ patterns: o.patterns }),

@@ -5,7 +5,8 @@
  * slices (the wasm Slice kernel copies its whole input each time), dense layers and products, custom-gradient
  * wrappers, and a dense K x K product for a matrix with ~1% non-zeros. Here:
  * - no custom gradients; plain and fused matMuls (bias and relu/sigmoid inside the XNNPACK call);
- * - fluctuation statistics s (eq. 4, 7) as two products with constant matrices instead of slices and means;
+ * - the last values, the fluctuation statistics s (eq. 4, 7) and the last patch come from one host-side pass
+ *   over the input instead of slices and means;
  * - eq. 1 for all P patches as ONE product on the free reshape [N*P, S] (rows n*P + q); the fused state of eq. 2
  *   weights the rows and sums each task's P rows with an average pool (times P), which needs no transpose;
  * - eq. 3's A u uses the CSR lists in JS (nnz x d_g multiply-adds) instead of the dense K x K product;
@@ -16,7 +17,7 @@
 import { tf } from '../backend.ts';
 import type { ParamStore } from '../params.ts';
 import type { AdjacencyOp } from '../adjacency.ts';
-import { rowsToTasks, subtractLast, tasksToRows, type ModelContext, type ModelInput } from './model.ts';
+import { rowsToTasks, tasksToRows, type ModelContext, type ModelInput } from './model.ts';
 
 export interface SharedInfer {
   infer(input: ModelInput): tf.Tensor2D;
@@ -49,20 +50,6 @@ export function createSharedInfer(ctx: ModelContext, params: ParamStore, adj: Ad
   const sumM = new Float32Array(W * H);
   for (let c = 0; c < W; c++) sumM[c * H + (c % H)] = 1;
   const headSum = tf.keep(tf.tensor2d(sumM, [W, H]));
-  // Statistics: (xn C)[:, j] = x_{j+1} - x_j for j < L-1 and mean(xn) in column L-1; after abs, M gives the mean
-  // |dx| over the last `recent` differences, over all differences, and |mean(xn)| (forward's sRecent, sAll, level).
-  const cData = new Float32Array(L * L);
-  for (let j = 0; j < L - 1; j++) {
-    cData[(j + 1) * L + j] = 1;
-    cData[j * L + j] = -1;
-  }
-  for (let i = 0; i < L; i++) cData[i * L + L - 1] = 1 / L;
-  const mData = new Float32Array(L * 3);
-  for (let j = L - 1 - recent; j < L - 1; j++) mData[j * 3] = 1 / recent;
-  for (let j = 0; j < L - 1; j++) mData[j * 3 + 1] = 1 / (L - 1);
-  mData[(L - 1) * 3 + 2] = 1;
-  const statC = tf.keep(tf.tensor2d(cData, [L, L]));
-  const statM = tf.keep(tf.tensor2d(mData, [L, 3]));
   const masks = new Map<number, tf.Tensor2D>(); // per batch size B: [B*K, W]
   const headMask = (B: number): tf.Tensor2D => {
     let m = masks.get(B);
@@ -87,9 +74,34 @@ export function createSharedInfer(ctx: ModelContext, params: ParamStore, adj: Ad
   return {
     infer({ x, tod, B }: ModelInput): tf.Tensor2D {
       const N = B * K;
-      const [xn, last] = subtractLast(x);
-      // Fluctuation statistics s [N, 3] (eq. 4 and 7) as two products: |xn C| holds |dx| and |mean|, M averages.
-      const s = tf.log1p(tf.matMul(tf.abs(tf.matMul(xn, statC)), statM)) as tf.Tensor2D;
+      // One pass over the input on the host: each task's last value (instance normalisation), the fluctuation
+      // statistics s (eq. 4 and 7: mean |dx| over the last `recent` steps and over the window, |mean(x - last)|)
+      // and the last patch (for h_P); this replaces seven slices, each of which copies its whole input in wasm.
+      const xs = x.dataSync() as Float32Array;
+      const lastV = new Float32Array(N);
+      const sV = new Float32Array(N * 3);
+      const xLastV = new Float32Array(N * S);
+      for (let n = 0; n < N; n++) {
+        const o = n * L;
+        const lv = xs[o + L - 1]!;
+        let sumAll = 0;
+        let sumRecent = 0;
+        let sumX = 0;
+        for (let j = 0; j < L; j++) sumX += xs[o + j]!;
+        for (let j = 0; j < L - 1; j++) {
+          const ad = Math.abs(xs[o + j + 1]! - xs[o + j]!);
+          sumAll += ad;
+          if (j >= L - 1 - recent) sumRecent += ad;
+        }
+        lastV[n] = lv;
+        sV[n * 3] = Math.log1p(sumRecent / recent);
+        sV[n * 3 + 1] = Math.log1p(sumAll / (L - 1));
+        sV[n * 3 + 2] = Math.log1p(Math.abs(sumX / L - lv));
+        for (let j = 0; j < S; j++) xLastV[n * S + j] = xs[o + L - S + j]! - lv;
+      }
+      const last = tf.tensor2d(lastV, [N, 1]);
+      const xn = tf.sub(x, last) as tf.Tensor2D;
+      const s = tf.tensor2d(sV, [N, 3]);
 
       // Patch rows: xr[n*P + q] = x_q[n] (a free reshape).
       const xu = used === L ? xn : tf.slice(xn, [0, L - used], [-1, used]);
@@ -108,8 +120,8 @@ export function createSharedInfer(ctx: ModelContext, params: ParamStore, adj: Ad
       const h = tf.relu(tf.add(tf.reshape(tf.matMul(xr, p('enc.w')), [N, P, d]), tf.reshape(posB, [1, P, d])));
       const hw = tf.reshape(tf.mul(h, tf.reshape(wNP, [N, P, 1])), [N, P, 1, d]) as tf.Tensor4D;
       const hf = tf.mul(tf.reshape(tf.avgPool(hw, [P, 1], 1, 'valid'), [N, d]), P) as tf.Tensor2D; // h~_P, [N, d]
-      // The last patch's encoding again from its own columns (a small product; slicing h would copy all of it: the wasm Slice kernel reads its whole input).
-      const xLast = tf.slice(xn, [0, L - S], [-1, S]) as tf.Tensor2D;
+      // The last patch's encoding again from its own columns (a small product; slicing h would copy all of it).
+      const xLast = tf.tensor2d(xLastV, [N, S]);
       const hLast = tf.relu(tf.add(tf.matMul(xLast, p('enc.w')), tf.slice(posB, [P - 1, 0], [1, d]))) as tf.Tensor2D;
 
       let g: tf.Tensor2D = hf;
@@ -138,7 +150,7 @@ export function createSharedInfer(ctx: ModelContext, params: ParamStore, adj: Ad
       return tf.add(tf.add(y, ySkip), last) as tf.Tensor2D;
     },
     dispose() {
-      for (const t of [laterSum, first, statC, statM]) t.dispose();
+      for (const t of [laterSum, first]) t.dispose();
       headSum.dispose();
       for (const m of masks.values()) m.dispose();
       masks.clear();

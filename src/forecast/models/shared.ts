@@ -24,6 +24,8 @@
  *   on the normalised input (NLinear-style), so the model contains a channel-independent linear forecaster.
  * - Eq. 6, loss sum_k w_k masked MSE: in train.ts (uniform, inverse-variance or learned weights).
  * Instance normalisation: subtract each task's last input value, add it back to the forecast.
+ * `forward` is the training path (custom fast-path gradients); forecasts use `infer` (shared-infer.ts), the same
+ * function arranged for fewer, larger kernels.
  */
 import { tf } from '../backend.ts';
 import { ParamStore } from '../params.ts';
