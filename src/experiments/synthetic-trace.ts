@@ -124,6 +124,13 @@ function pick(cdf: Float64Array, u: number): number {
   return lo;
 }
 
+/** A copy of `a` in an array of the same type and twice the length. */
+function doubled<T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 /** Pending packet events: a binary min-heap on time over slots of a struct of typed arrays. */
 class EventHeap {
   time = new Float64Array(1 << 16);
@@ -189,20 +196,14 @@ class EventHeap {
   }
 
   private grow(): void {
-    const n = this.time.length * 2;
-    const g = <T extends Float64Array | Int32Array | Uint8Array | Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.time = g(this.time, (k) => new Float64Array(k));
-    this.flow = g(this.flow, (k) => new Int32Array(k));
-    this.kind = g(this.kind, (k) => new Uint8Array(k));
-    this.seq = g(this.seq, (k) => new Uint32Array(k));
-    this.ack = g(this.ack, (k) => new Uint32Array(k));
-    this.payload = g(this.payload, (k) => new Uint16Array(k));
-    this.heap = g(this.heap, (k) => new Int32Array(k));
-    this.free = g(this.free, (k) => new Int32Array(k));
+    this.time = doubled(this.time);
+    this.flow = doubled(this.flow);
+    this.kind = doubled(this.kind);
+    this.seq = doubled(this.seq);
+    this.ack = doubled(this.ack);
+    this.payload = doubled(this.payload);
+    this.heap = doubled(this.heap);
+    this.free = doubled(this.free);
   }
 }
 
@@ -223,18 +224,13 @@ class FlowTable {
     const f = this.free.pop();
     if (f !== undefined) return f;
     if (this.n === this.client.length) {
-      const grow = <T extends Uint32Array | Uint16Array | Uint8Array | Int32Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.client = grow(this.client);
-      this.server = grow(this.server);
-      this.cport = grow(this.cport);
-      this.sport = grow(this.sport);
-      this.proto = grow(this.proto);
-      this.pending = grow(this.pending);
-      this.seen = grow(this.seen);
+      this.client = doubled(this.client);
+      this.server = doubled(this.server);
+      this.cport = doubled(this.cport);
+      this.sport = doubled(this.sport);
+      this.proto = doubled(this.proto);
+      this.pending = doubled(this.pending);
+      this.seen = doubled(this.seen);
     }
     return this.n++;
   }

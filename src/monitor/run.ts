@@ -155,7 +155,12 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
   const cpu: CpuModel = pass.clock === 'realtime' ? new RealtimeClock(opts.speed ?? 1, bufferNs) : new EmulatedClock(pass.budget, bufferNs, batchNs);
   const controller =
     pass.shed && pass.budget
-      ? new EngineController({ queries: eq.length, budget: pass.budget, minRates: minRatesFor(names, parseMinRates(opts.minRates ? [...opts.minRates] : undefined)) })
+      ? new EngineController({
+          queries: eq.length,
+          budget: pass.budget,
+          minRates: minRatesFor(names, parseMinRates(opts.minRates ? [...opts.minRates] : undefined)),
+          monotone: eq.map((e) => (e.method === 'flow' ? 1 : 0)),
+        })
       : undefined;
   const timer = costClock(opts.costClock ?? (pass.clock === 'realtime' ? 'wall' : 'cpu'));
   const engine = new MonitorEngine({
@@ -209,10 +214,11 @@ export async function runMonitor(trace: string, opts: MonitorOptions): Promise<M
   const probe = await buildQueries({ ...opts, traceOut: opts.traceOut });
   const names = probe.map((q) => q.name);
   for (const q of probe) await q.close?.();
-  const warmupPass = opts.warmupPassNs ? await runWarmupPass(trace, opts, shed) : undefined;
-  // Collect earlier runs' (and the warm-up pass's) garbage now rather than in this run's first batches.
-  // The cost clock is the process's CPU time, which includes V8's concurrent sweeper threads: let them finish.
+  // Collect earlier runs' garbage now rather than in this run's batches (the cost clock is the process's CPU
+  // time, which includes V8's concurrent sweeper threads: let them finish), then re-warm the code: a forced
+  // full GC may flush compiled code, so the warm-up pass comes after it.
   if (opts.warmupPassNs && fullGc()) await new Promise((r) => setTimeout(r, 300));
+  const warmupPass = opts.warmupPassNs ? await runWarmupPass(trace, opts, shed) : undefined;
   const telemetry = opts.telemetry ? await openTelemetry(opts.telemetry, FEATURE_NAMES, names) : undefined;
   const results = opts.results ? new JsonlResults(opts.results) : undefined;
   const main = await onePass(trace, opts, {
@@ -265,7 +271,8 @@ export async function runMonitor(trace: string, opts: MonitorOptions): Promise<M
 async function runWarmupPass(trace: string, opts: MonitorOptions, shed: boolean): Promise<WarmupPassReport> {
   const batches = Math.max(1, Math.round(opts.warmupPassNs! / (opts.batchNs ?? 1e8)));
   const costs: number[] = [];
-  const r = await onePass(trace, { ...opts, telemetry: undefined, results: undefined, traceOut: undefined }, {
+  // Tables at their default size: the pass leaves little garbage for the measured run to collect.
+  const r = await onePass(trace, { ...opts, telemetry: undefined, results: undefined, traceOut: undefined, initialFlows: undefined }, {
     shed,
     budget: opts.budget?.(),
     keepBatches: false,

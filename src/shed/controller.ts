@@ -34,7 +34,10 @@
  *   [0, prediction] and b_q > 0, else the line through the origin), and the max-min fair allocation is redone on
  *   the slopes b_q·(1 + ê) with available − Σ a_q·(1 + ê). Sampling rarely cuts cost linearly (per-flow or
  *   per-batch fixed costs), which is why the seed re-predicts; the secant step makes an affine cost converge in
- *   one refinement. Rates only go down (flow sampling needs non-increasing rates within an interval).
+ *   one refinement. Rates only go down (flow sampling needs non-increasing rates within an interval), except
+ *   for queries marked non-monotone (packet sampling): when the re-predicted plan uses less than `raiseBelow`
+ *   (0.9) of the available time, the same secant step may raise their rates (up to 1), so that a full-batch
+ *   prediction far above the truth (a regression extrapolating on a flood) does not shed for nothing.
  */
 import { allocateRates } from './allocate.ts';
 import type { Budget } from './budget.ts';
@@ -54,6 +57,18 @@ export interface ShedControllerOptions {
   maxRefinements?: number;
   /** Cap on one batch's relative prediction error sample (10). */
   maxError?: number;
+  /**
+   * Per query: 1 (default) when its rate may only fall during refinement (flow sampling: rates are
+   * non-increasing within an interval), 0 when the refinement may also raise it (packet sampling).
+   */
+  monotone?: ArrayLike<number>;
+  /**
+   * A refinement raises the non-monotone queries' rates when the re-predicted cost of the plan, inflated by the
+   * error term, is below this share of the available time (0.9). The first plan scales the full-batch
+   * prediction, which a regression fitted on sampled batches can overshoot by several times on a flood; the
+   * prediction on the sampled batch is the better estimate, and with packet sampling nothing forbids using it.
+   */
+  raiseBelow?: number;
 }
 
 export interface ShedPlan {
@@ -106,6 +121,8 @@ export class ShedController {
   readonly minRates: Float64Array;
   readonly maxRefinements: number;
   readonly maxError: number;
+  readonly monotone: Uint8Array;
+  readonly raiseBelow: number;
   private readonly error: Smoothed;
   private readonly overhead: Smoothed;
   private backlog = 0;
@@ -128,6 +145,12 @@ export class ShedController {
     this.overhead = new Smoothed(opts.overheadWeight ?? 0.9);
     this.maxRefinements = opts.maxRefinements ?? 3;
     this.maxError = opts.maxError ?? 10;
+    this.monotone = new Uint8Array(opts.queries).fill(1);
+    if (opts.monotone) {
+      if (opts.monotone.length !== opts.queries) throw new RangeError(`monotone has ${opts.monotone.length} entries for ${opts.queries} queries`);
+      for (let q = 0; q < opts.queries; q++) this.monotone[q] = opts.monotone[q] ? 1 : 0;
+    }
+    this.raiseBelow = opts.raiseBelow ?? 0.9;
   }
 
   /** Current error term ê (0 before any observation). */
@@ -198,7 +221,11 @@ export class ShedController {
     const iteration = prev.iteration + 1;
     const cur = new Float64Array(n);
     for (let q = 0; q < n; q++) cur[q] = prev.rates[q]! > 0 ? rePredictions[q]! : 0;
-    if (prev.warmingUp || sum * (1 + e) <= avail || prev.iteration >= this.maxRefinements) {
+    let raisable = false;
+    for (let q = 0; q < n; q++) if (!this.monotone[q] && !prev.frozen[q] && prev.rates[q]! > 0 && prev.rates[q]! < 1) raisable = true;
+    const fits = sum * (1 + e) <= avail;
+    const raise = raisable && sum * (1 + e) < this.raiseBelow * avail;
+    if (prev.warmingUp || (fits && !raise) || prev.iteration >= this.maxRefinements) {
       const out = this.result(prev.rates.slice(), prev.frozen.slice(), avail, sum, sum, prev.globalRate, iteration, prev.warmingUp, prev.prevRates, prev.prevCostsNs, cur);
       out.done = true;
       return out;
@@ -229,7 +256,8 @@ export class ShedController {
     let planned = 0;
     for (let q = 0; q < n; q++) {
       frozen[q] = prev.frozen[q]! | alloc.frozen[q]!;
-      rates[q] = frozen[q] ? 0 : Math.min(prev.rates[q]!, alloc.rates[q]!);
+      // A monotone query's rate only falls; a raise (packet sampling, plan well under budget) stays <= 1.
+      rates[q] = frozen[q] ? 0 : this.monotone[q] || !raise ? Math.min(prev.rates[q]!, alloc.rates[q]!) : Math.min(1, alloc.rates[q]!);
       if (rates[q]! > 0) planned += fixed[q]! + (rates[q]! * slope[q]!) / (1 + e);
     }
     return this.result(rates, frozen, avail, sum, planned, prev.globalRate, iteration, false, prev.rates, cur, new Float64Array(n).fill(NaN));
