@@ -31,6 +31,8 @@ interface MonitorFlags {
   exactFeatures?: boolean;
   traceOut?: string;
   skipCorrupt?: boolean;
+  warmupPass?: string;
+  initialFlows?: string;
   json?: boolean;
 }
 
@@ -63,6 +65,7 @@ export function monitorJson(r: MonitorReport): unknown {
     warmupBatches: s.warmupBatches,
     overheadShare: s.overheadShare,
     queries: s.queries,
+    warmupPass: r.warmupPass ?? null,
   };
 }
 
@@ -139,6 +142,8 @@ export function registerMonitor(program: Command): void {
     .option('--exact-features', 'count distinct keys exactly instead of with sketches')
     .option('--trace-out <file.pcap>', 'output file of the trace query')
     .option('--skip-corrupt', 'skip corrupt records instead of stopping')
+    .option('--warmup-pass <time>', 'first replay this much of the trace through a throwaway run (JIT, allocator warm-up; reported apart), e.g. 5s')
+    .option('--initial-flows <n>', 'pre-size the flows/active-flows tables for n flows per interval (no growth mid-run)')
     .option('--json', 'print the summary as JSON')
     .action(async (trace: string, flags: MonitorFlags & { shed?: string | boolean }) => {
       const shedFlag = flags.shed as unknown;
@@ -185,6 +190,8 @@ export function registerMonitor(program: Command): void {
           skipCorrupt: !!flags.skipCorrupt,
           costClock: parseCostClock(flags.costClock),
           budgetCovers: parseCovers(flags.budgetCovers),
+          warmupPassNs: flags.warmupPass === undefined ? undefined : parseDurationNs(flags.warmupPass, '--warmup-pass', 's'),
+          initialFlows: flags.initialFlows === undefined ? undefined : parseNumber(flags.initialFlows, '--initial-flows', { integer: true, min: 0 }),
           onBatch: (rec) => {
             packets += rec.packets;
             bar.update(rec.index + 1, { packets });

@@ -50,6 +50,10 @@ export class EmulatedClock implements CpuModel {
     return this.cpu.admit(batch.count, batch.durationNs).droppedPackets;
   }
 
+  clearBacklog(): void {
+    this.cpu.clearBacklog();
+  }
+
   charge(workNs: number, batch: PacketBatch): void {
     const b = this.budget?.ns ?? Infinity;
     this.cpu.charge(Number.isFinite(b) ? (workNs * batch.durationNs) / b : 0, batch.durationNs);

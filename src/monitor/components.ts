@@ -38,4 +38,6 @@ export interface CpuModel {
   readonly backlogNs: number;
   /** Packets lost in the full buffer since the start. */
   readonly drops: number;
+  /** Forgets the backlog (the engine's warm-up is over and measurement starts; see EngineOptions). */
+  clearBacklog?(): void;
 }

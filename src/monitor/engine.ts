@@ -71,10 +71,23 @@ export interface EngineOptions {
   readonly faultFlagPages?: number;
   /** Minor page faults of the process so far (default process.resourceUsage().minorPageFault); tests fake it. */
   readonly pageFaults?: () => number;
+  /**
+   * Start measuring with an idle CPU: when the warm-up (predictors learning, nothing shed) is over, the CPU
+   * model's backlog is cleared, so start-up (unshed learning batches against the budget) does not spill into
+   * the measured batches. The warm-up's own drops stay counted (BatchRecord.warmup marks them). Default false.
+   */
+  readonly clearBacklogAfterWarmup?: boolean;
   /** Starvation guard: run a query disabled this many batches in a row once at a low rate (default 10). */
   readonly probeAfter?: number;
   /** Clock for cost measurement (default process.hrtime.bigint); tests inject a fake one. */
   readonly timer?: () => bigint;
+  /**
+   * A second clock read around each query's process() call; the query's cost is the smaller of the two
+   * readings. With `timer` = process CPU time and this = wall time: a single-threaded call cannot use more CPU
+   * than the wall time it took, so CPU time above it is other threads' (V8's concurrent GC marking and
+   * sweeping, which the process clock counts), and wall time above CPU time is preemption by other processes.
+   */
+  readonly crossTimer?: () => bigint;
   /** GC detector (default a real {@link GcWatch}); tests inject a fake one. */
   readonly gc?: Pick<GcWatch, 'begin' | 'end' | 'close'>;
 }
@@ -158,6 +171,7 @@ export class MonitorEngine {
   probes = 0;
   private shadowPred: Record<string, Float64Array> | undefined;
   private plannedError = NaN;
+  private measuring = false;
 
   constructor(private readonly opts: EngineOptions) {
     this.q = opts.queries;
@@ -219,6 +233,10 @@ export class MonitorEngine {
   /** Processes one batch (empty bins included). The batch may be reused by the caller afterwards. */
   async process(batch: PacketBatch): Promise<BatchRecord> {
     this.rollInterval(batch.startNs);
+    if (!this.measuring && this.batchIndex >= this.warmup && (this.budget === undefined || this.budget.ready)) {
+      this.measuring = true;
+      if (this.opts.clearBacklogAfterWarmup) this.opts.cpu.clearBacklog?.();
+    }
     const backlog = this.opts.cpu.backlogNs;
     const lost = await this.opts.cpu.admit(batch);
     return this.runBatch(batch, lost, backlog);
@@ -294,9 +312,12 @@ export class MonitorEngine {
       if (rate > 0) {
         const ctx = { rate, intervalStartNs, flowHash: e.method === 'flow' ? flowHash : undefined };
         const f0 = watchFaults ? this.faults() : 0;
+        const cross = this.opts.crossTimer;
+        const w = cross ? cross() : 0n;
         const s = timer();
         e.query.process(batch, this.sels[i]!, ctx);
         c = Number(timer() - s);
+        if (cross) c = Math.min(c, Number(cross() - w));
         if (watchFaults) this.faultsOf[i] = this.faults() - f0;
       } else {
         this.sels[i] = NO_SEL;

@@ -36,8 +36,9 @@
  *   per-batch fixed costs), which is why the seed re-predicts; the secant step makes an affine cost converge in
  *   one refinement. Rates only go down (flow sampling needs non-increasing rates within an interval), except
  *   for queries marked non-monotone (packet sampling): when the re-predicted plan uses less than `raiseBelow`
- *   (0.9) of the available time, the same secant step may raise their rates (up to 1), so that a full-batch
- *   prediction far above the truth (a regression extrapolating on a flood) does not shed for nothing.
+ *   (0.9) of the available time, their rates are raised (up to 1) in proportion to available / (sampled-batch
+ *   prediction x (1 + ê)), so that a full-batch prediction far above the truth (a regression extrapolating on
+ *   a flood) does not shed for nothing; the next refinement checks the raise on the re-sampled batch.
  */
 import { allocateRates } from './allocate.ts';
 import type { Budget } from './budget.ts';
@@ -242,6 +243,10 @@ export class ShedController {
       const c1 = prev.prevCostsNs[q]!;
       let b = r1 !== r2 && Number.isFinite(c1) ? (c1 - c2) / (r1 - r2) : NaN;
       let a = c2 - b * r2;
+      // Raising: scale the sampled batch's prediction proportionally (the seed's available / predicted rule),
+      // not along a secant through the distrusted full-batch point. With a positive fixed cost the true cost
+      // at the raised rate is then below the estimate: the raise is conservative.
+      if (raise && !this.monotone[q]) b = NaN;
       if (!(b > 0) || !(a >= 0) || a > c2) {
         b = c2 / r2;
         a = 0;

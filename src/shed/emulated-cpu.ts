@@ -77,6 +77,11 @@ export class EmulatedCpu {
     return this.packets === 0 ? 0 : this.dropped / this.packets;
   }
 
+  /** Forgets the backlog (keeps the totals): measurement starts with an idle CPU and an empty buffer. */
+  clearBacklog(): void {
+    this.backlog = 0;
+  }
+
   reset(): void {
     this.backlog = 0;
     this.packets = 0;

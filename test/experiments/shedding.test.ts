@@ -19,6 +19,7 @@ test('experiment shedding (tiny): results.json, CSVs and SVG figures', async () 
       ddosForS: 3,
       synForS: 3,
       warmupBatches: 15,
+      warmupPassNs: 1e9,
     });
     const j = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
     for (const k of ['ewma', 'slr', 'mlr']) {
@@ -38,6 +39,14 @@ test('experiment shedding (tiny): results.json, CSVs and SVG figures', async () 
     // Synthetic on/off DDoS: per-phase errors are reported for every predictor.
     for (const k of ['ewma', 'slr', 'mlr']) assert.ok(Number.isFinite(j.predictors[k].byPhase.on) && Number.isFinite(j.predictors[k].byPhase.off), `${k} phases`);
     assert.equal(j.config.backgroundPackets, r.config.backgroundPackets);
+    // Tables pre-sized for the densest interval; each run preceded by a warm-up pass (1 s + 1 s of attack) reported apart.
+    assert.equal(j.config.initialFlows, Math.ceil(j.config.backgroundRate + j.config.attackRate));
+    for (const m of ['none', 'packet', 'flow']) {
+      const a = j.accuracy[m];
+      assert.equal(a.warmupPass.batches, 20, `${m} warm-up pass: 1 s of background + the attack's first second`);
+      assert.equal(a.uncontrolledDrops, a.warmupDrops + a.postWarmupDrops, `${m} drops split`);
+      assert.ok(a.attackCostOverBudgetMean > 0);
+    }
     // The background holds at least the requested rate (whole repetitions) for the requested length.
     assert.ok(j.config.backgroundRate >= 2000 && j.config.backgroundRate < 3000, `background rate ${j.config.backgroundRate}`);
     assert.ok(Math.abs(j.config.backgroundSeconds - 8) < 0.5);

@@ -387,3 +387,54 @@ test('starvation guard: a query the shedder keeps disabling is probed once every
   assert.equal(ran, 4);
   for (let k = 0; k + 10 < rates.length; k++) assert.ok(rates.slice(k, k + 11).some((r) => r > 0), 'never disabled 11 batches in a row');
 });
+
+test('crossTimer: the cost of a query is the smaller of the two clocks (CPU of other threads, or preemption, left out)', async () => {
+  const q = new FakeQuery('q0', 'packet', 100);
+  const p = new FakePredictor();
+  // The wall clock sees only half of what the primary clock sees during process(): cost = min = half.
+  const engine = new MonitorEngine({
+    queries: [{ query: q, predictor: p, method: 'packet' }],
+    features: new FakeFeatures(),
+    cpu: new EmulatedClock(undefined, 2e8),
+    warmupBatches: 0,
+    keepBatches: true,
+    timer,
+    crossTimer: () => fakeNow / 2n,
+    gc: { begin: () => {}, end: (w = { major: false, pauseNs: 0 }) => w, close: () => {} },
+  });
+  const b = new PacketBatch(16);
+  const rec = await engine.process(makeBatch(b, 1_700_000_000_000_000_000n, 1000, 10));
+  await engine.finish();
+  assert.equal(rec.measured[0], 50_000); // 1000 x 100 ns on the primary clock, 50 us on the other
+});
+
+test('clearBacklogAfterWarmup: the backlog left by the unshed warm-up does not reach the measured batches', async () => {
+  for (const clear of [false, true]) {
+    const budget = Budget.absolute(100_000);
+    const clock = new EmulatedClock(budget, 2e8);
+    const q = new FakeQuery('q0', 'packet', 100);
+    const engine = new MonitorEngine({
+      queries: [{ query: q, predictor: new FakePredictor(), method: 'packet' }],
+      features: new FakeFeatures(),
+      budget,
+      cpu: clock,
+      warmupBatches: 3,
+      keepBatches: true,
+      timer,
+      clearBacklogAfterWarmup: clear,
+      gc: { begin: () => {}, end: (w = { major: false, pauseNs: 0 }) => w, close: () => {} },
+    });
+    const b = new PacketBatch(16);
+    let t = 1_700_000_000_000_000_000n;
+    const recs: BatchRecord[] = [];
+    // 3 warm-up batches at 3x the budget, then light ones.
+    for (const n of [3000, 3000, 3000, 10, 10]) {
+      recs.push(await engine.process(makeBatch(b, t, n, 10)));
+      t += 100_000_000n;
+    }
+    await engine.finish(t);
+    assert.ok(recs[2]!.backlogNs > 0, 'the warm-up built a backlog');
+    if (clear) assert.equal(recs[3]!.backlogNs, 0);
+    else assert.ok(recs[3]!.backlogNs > 0);
+  }
+});

@@ -132,3 +132,22 @@ test('CLI: --json summary fields, and a bad flag is a one-line user error', asyn
     return true;
   });
 });
+
+test('warm-up pass: reported apart, replays only its first seconds, and leaves the measured run complete', async () => {
+  const info = await traceInfo(GNUTELLA);
+  const opts = { queries: ['active-flows'], shed: 'flow' as const, predictor: 'mlr' as const, budget: () => Budget.share(1), budgetCovers: 'queries' as const, initialFlows: 4096 };
+  const r = await runMonitor(GNUTELLA, { ...opts, warmupPassNs: 2e9 });
+  assert.ok(r.warmupPass, 'warm-up pass reported');
+  assert.equal(r.warmupPass.batches, 20); // 2 s of 100 ms batches (the trace is longer)
+  assert.ok(r.warmupPass.packets > 0 && r.warmupPass.packets < info.packets);
+  // The measured run is the whole trace, as without a warm-up pass.
+  assert.equal(r.summary.packets, info.packets);
+  assert.equal(r.summary.batches, info.batches);
+  const plain = await runMonitor(GNUTELLA, opts);
+  assert.equal(plain.warmupPass, undefined);
+  assert.equal(plain.summary.batches, r.summary.batches);
+  // A later window of the trace replayed too: 2 s + 1 s of batches.
+  const w = await runMonitor(GNUTELLA, { ...opts, warmupPassNs: 2e9, warmupWindow: { fromNs: 100e9, forNs: 1e9 } });
+  assert.equal(w.warmupPass!.batches, 30);
+  assert.equal(w.summary.batches, info.batches);
+});

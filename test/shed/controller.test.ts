@@ -145,3 +145,28 @@ test('closed loop with MLR under an on/off load: cost stays near the budget, err
   assert.ok(r.meanRatio > 0.7 && r.meanRatio <= 1, `mean cost/budget ${r.meanRatio}`);
   assert.ok(cancelled.over > 2 * r.over, `without the error term ${cancelled.over} vs ${r.over}`);
 });
+
+test('refine raises non-monotone (packet-sampled) rates when the sampled-batch prediction leaves room; monotone ones only fall', () => {
+  // The full-batch prediction (100 ms) is far above what the sampled batch is predicted to cost (2 ms at 0.1).
+  for (const monotone of [0, 1]) {
+    const c = new ShedController({ queries: 1, budget: Budget.absolute(10 * MS), monotone: [monotone] });
+    const p = c.plan([100 * MS]);
+    assert.ok(Math.abs(p.rates[0]! - 0.1) < 1e-12);
+    const r = c.refine([2 * MS], p);
+    if (monotone) {
+      assert.equal(r.rates[0], 0.1, 'a flow-sampled rate never rises');
+      assert.equal(r.done, true);
+    } else {
+      assert.ok(r.rates[0]! > 0.1 && r.rates[0]! <= 1, `raised to ${r.rates[0]}`);
+      // Proportional to the sampled prediction: 0.1 x 10 / 2 = 0.5, planned cost = the available time.
+      assert.ok(Math.abs(r.rates[0]! - 0.5) < 1e-12, `raised to ${r.rates[0]}`);
+      assert.ok(Math.abs(r.plannedNs - 10 * MS) < 1e-3 * MS, `planned ${r.plannedNs}`);
+    }
+  }
+  // Within raiseBelow of the available time: the plan stands.
+  const c = new ShedController({ queries: 1, budget: Budget.absolute(10 * MS), monotone: [0] });
+  const p = c.plan([100 * MS]);
+  const r = c.refine([9.5 * MS], p);
+  assert.equal(r.rates[0], 0.1);
+  assert.equal(r.done, true);
+});
