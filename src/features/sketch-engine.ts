@@ -136,11 +136,8 @@ export class SketchEngine implements DistinctEngine {
       const tab = this.tables[a]!;
       if (this.dense[a] === 1) {
         this.iBits.fill(0, a * iw, (a + 1) * iw);
-      } else {
-        // Sparse: every interval bit comes from a key in the table; zero those keys' words.
-        const n = this.keysToScratch(tab);
-        for (let k = 0; k < n; k++) this.iBits[a * iw + (this.iPos(this.scratch[k]!) >>> 5)] = 0;
       }
+      // A sparse aggregate never set interval bits (see toDense): nothing to clear.
       tab.clear();
       this.nLog[a] = 0;
       this.nFull[a] = 0;
@@ -149,6 +146,34 @@ export class SketchEngine implements DistinctEngine {
     this.iZeros.fill(1 << this.ig.log2Bits);
     this.dense.fill(0);
     this.hasher.reseed(this.rng);
+  }
+
+  /**
+   * Switches aggregate a to bitmaps for the rest of the interval. While sparse, the interval's keys live only in
+   * the table; here the committed ones (the first `batchStart` entries, in insertion order) are written into
+   * the interval sketch once, so the bitmap state is what it would be had every commit set its bits.
+   */
+  private toDense(a: number): void {
+    this.dense[a] = 1;
+    const tab = this.tables[a]!;
+    const m = tab.batchStart;
+    if (m === 0) return;
+    this.keysToScratch(tab);
+    const io = a * this.iWords;
+    const zo = a * this.ig.components;
+    const lb = this.ig.log2Bits;
+    const b = this.iBits;
+    const sc = this.scratch;
+    for (let k = 0; k < m; k++) {
+      const pos = this.iPos(sc[k]!);
+      const w = io + (pos >>> 5);
+      const bit = 1 << (pos & 31);
+      const old = b[w]!;
+      if ((old & bit) === 0) {
+        b[w] = old | bit;
+        this.iZeros[zo + (pos >>> lb)]!--;
+      }
+    }
   }
 
   private keysToScratch(tab: SparseKeyTable): number {
@@ -384,7 +409,7 @@ export class SketchEngine implements DistinctEngine {
     for (let a = 0; a < A; a++) {
       // Once the whole batch is in the table, a selection of it cannot overflow: no prediction needed (its
       // tentative keys would count twice), so sampled measures never change the regime.
-      if (this.dense[a] === 0 && this.counted[a] === 0 && this.willOverflow(a, sel ? sel.idx : null, n)) this.dense[a] = 1;
+      if (this.dense[a] === 0 && this.counted[a] === 0 && this.willOverflow(a, sel ? sel.idx : null, n)) this.toDense(a);
       if (this.dense[a] === 0) {
         if (this.tables[a]!.count(this.hashes, a * this.hashStride, sel ? sel.idx : null, n, id, this.pair)) {
           unique[a] = this.pair[0]!;
@@ -392,7 +417,7 @@ export class SketchEngine implements DistinctEngine {
           if (full === 1) this.counted[a] = 1;
           continue;
         }
-        this.dense[a] = 1; // outgrew the table: bitmaps from now on (the interval bitmap is complete)
+        this.toDense(a); // outgrew the table: bitmaps from now on
       }
       this.fillDense(a, sel, n, full);
       if (full === 1) this.counted[a] = 1;
@@ -421,35 +446,18 @@ export class SketchEngine implements DistinctEngine {
       const tab = this.tables[a]!;
       if (this.dense[a] === 0 && this.counted[a] === 0) {
         this.ensureHashes(batch);
-        if (this.willOverflow(a, null, n)) this.dense[a] = 1;
+        if (this.willOverflow(a, null, n)) this.toDense(a);
       }
       if (this.dense[a] === 0 && this.counted[a] === 0) {
-        if (!tab.count(this.hashes, a * this.hashStride, null, n, ++this.measureId & 0x3fffffff, this.pair)) this.dense[a] = 1;
+        if (!tab.count(this.hashes, a * this.hashStride, null, n, ++this.measureId & 0x3fffffff, this.pair)) this.toDense(a);
         else this.counted[a] = 1;
       }
       const zo = a * ig.components;
       if (this.dense[a] === 0) {
-        // Commit this batch's keys: mark them and set their bits in the interval bitmap.
+        // Commit this batch's keys (mark them). Their interval bits are set only if the aggregate turns dense
+        // (toDense), so a sparse interval costs no random writes into the 352 KiB interval bitmap.
         if (this.scratch.length < tab.size - tab.batchStart) this.scratch = new Int32Array(2 * (tab.size - tab.batchStart));
-        const m = tab.commitBatch(this.scratch);
-        const io = a * this.iWords;
-        const b = this.iBits;
-        const sc = this.scratch;
-        const lb = ig.log2Bits;
-        const last = ig.components - 1;
-        const bitMask = (1 << lb) - 1;
-        for (let k = 0; k < m; k++) {
-          const h = sc[k]!;
-          const cz = Math.clz32(h);
-          const pos = ((cz > last ? last : cz) << lb) | (h & bitMask);
-          const w = io + (pos >>> 5);
-          const bit = 1 << (pos & 31);
-          const old = b[w]!;
-          if ((old & bit) === 0) {
-            b[w] = old | bit;
-            this.iZeros[zo + (pos >>> lb)]!--;
-          }
-        }
+        tab.commitBatch(this.scratch);
         continue;
       }
       if (this.logIsFull[a] === 0) {
