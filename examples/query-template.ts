@@ -13,7 +13,7 @@
  *   1/rate (Horvitz-Thompson); the distinct-port count cannot be corrected under packet sampling and is reported
  *   raw, with the coverage.
  */
-import type { PacketBatch, Selection } from '../src/capture/batch.ts';
+import type { PacketBatch, Selection } from '../src/capture/index.ts';
 import { IntervalStats, htWeight } from '../src/queries/index.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from '../src/queries/index.ts';
 

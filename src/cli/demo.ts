@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { runDemo, type DemoResult, type DemoScale } from '../experiments/index.ts';
 import { formatTable, printJson } from './output.ts';
-import { parseNumber } from './units.ts';
+import { parseNumber } from '../units.ts';
 
 interface Flags {
   dataDir?: string;

@@ -4,7 +4,7 @@ import { openDataset } from '../series/index.ts';
 import { MODEL_KINDS, useBackend, type BackendName, type ModelKind } from '../forecast/index.ts';
 import { runForecastExperiment } from '../experiments/forecast.ts';
 import { formatTable, printJson, progress } from './output.ts';
-import { parseNumber } from './units.ts';
+import { parseNumber } from '../units.ts';
 import { UserError } from '../errors.ts';
 
 export function registerExperimentForecast(experiment: Command): void {

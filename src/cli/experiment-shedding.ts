@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { runSheddingExperiment, type SheddingResults } from '../experiments/shedding.ts';
 import { formatTable, printJson } from './output.ts';
-import { parseDurationNs, parseNumber } from './units.ts';
+import { parseDurationNs, parseNumber } from '../units.ts';
 
 interface Flags {
   background: string;

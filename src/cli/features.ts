@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { checkFeatures } from '../features/index.ts';
 import { fileSize, formatTable, printResult, progress } from './output.ts';
-import { parseDurationNs, parseNumber } from './units.ts';
+import { parseDurationNs, parseNumber } from '../units.ts';
 
 /** Registers the `features` commands. */
 export function registerFeatures(program: Command): void {

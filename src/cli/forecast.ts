@@ -17,7 +17,7 @@ import {
   type ModelKind,
 } from '../forecast/index.ts';
 import { formatTable, printJson, progress } from './output.ts';
-import { parseNumber } from './units.ts';
+import { parseNumber } from '../units.ts';
 import { UserError } from '../errors.ts';
 
 interface CommonFlags {

@@ -5,7 +5,7 @@ import { parsePredictorKind } from '../predict/index.ts';
 import { parseBudget } from '../shed/index.ts';
 import { runMonitor, type CostClockKind, type MonitorReport, type ShedMode } from '../monitor/index.ts';
 import { formatTable, printJson, progress } from './output.ts';
-import { parseDurationNs, parseNumber } from './units.ts';
+import { parseDurationNs, parseNumber } from '../units.ts';
 
 interface MonitorFlags {
   queries?: string;

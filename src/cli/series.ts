@@ -13,7 +13,7 @@ import {
   type SourceKind,
 } from '../series/index.ts';
 import { formatTable, printResult, progress } from './output.ts';
-import { parseDurationNs, parseNumber } from './units.ts';
+import { parseDurationNs, parseNumber } from '../units.ts';
 
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

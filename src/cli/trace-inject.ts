@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ANOMALY_KINDS, injectAnomaly, type AnomalyKind, type InjectReport } from '../anomaly/index.ts';
 import { UserError } from '../errors.ts';
 import { fileSize, formatTable, printResult, progress } from './output.ts';
-import { parseDurationNs, parseNumber } from './units.ts';
+import { parseDurationNs, parseNumber } from '../units.ts';
 
 interface InjectFlags {
   out: string;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { mergeTraces, readBatches, retimeTrace, traceInfo, type CaptureWarning, type TraceInfo } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import { fileSize, formatTable, printResult, progress } from './output.ts';
-import { parseDurationNs, parseNumber } from './units.ts';
+import { parseDurationNs, parseNumber } from '../units.ts';
 import { registerTraceInject } from './trace-inject.ts';
 
 function warnPrinter(json: boolean | undefined): (w: CaptureWarning) => void {

@@ -5,7 +5,7 @@
  */
 import { tf } from './backend.ts';
 import { constLeftMatMul, sparseLeftMatMul } from './dense.ts';
-import type { SparseAdjacency } from '../series/dataset.ts';
+import type { SparseAdjacency } from '../series/index.ts';
 
 export interface AdjacencyOp {
   /** A x, differentiable (custom gradient A^T dy). */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import type { MultiSeries } from '../series/dataset.ts';
+import type { MultiSeries } from '../series/index.ts';
 import { ForecastError } from '../errors.ts';
 import { makeConfig, type ForecastConfig } from './config.ts';
 import type { Forecaster } from './forecaster.ts';

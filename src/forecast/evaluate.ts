@@ -1,5 +1,5 @@
 /** Evaluation on the test split, forecasting past the end of the data, and loading a checkpoint for a dataset. */
-import type { MultiSeries } from '../series/dataset.ts';
+import type { MultiSeries } from '../series/index.ts';
 import { createForecaster, forecastZ, type Forecaster } from './forecaster.ts';
 import { computeMetrics, type ForecastMetrics } from './metrics.ts';
 import { origins, prepare, type Prepared } from './windows.ts';

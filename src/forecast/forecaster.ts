@@ -3,7 +3,7 @@
  * groups, adjacency) and, for neural kinds, the TF.js model. Forecasts are z-space [n, H, K].
  */
 import { tf } from './backend.ts';
-import type { MultiSeries } from '../series/dataset.ts';
+import type { MultiSeries } from '../series/index.ts';
 import { NEURAL_KINDS, effectiveBatch, type ForecastConfig } from './config.ts';
 import { createModel, type ModelContext, type NeuralForecaster } from './models/index.ts';
 import { allocBatch, fillBatch, type Prepared } from './windows.ts';

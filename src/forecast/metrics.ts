@@ -13,7 +13,7 @@
  * windows). Plus the median over series of per-series RelMAE, and MSE/MAE over "tame" series (all observed test
  * values within |z| <= 10).
  */
-import type { MultiSeries } from '../series/dataset.ts';
+import type { MultiSeries } from '../series/index.ts';
 import type { Prepared } from './windows.ts';
 
 export interface HorizonMetrics {

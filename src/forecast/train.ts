@@ -4,7 +4,7 @@
  * MSE (best weights restored), optional wall-clock cap. Naive/snaive need no training.
  */
 import { tf } from './backend.ts';
-import type { MultiSeries } from '../series/dataset.ts';
+import type { MultiSeries } from '../series/index.ts';
 import { Rng } from '../random.ts';
 import { dense2d } from './dense.ts';
 import { effectiveBatch, type ForecastConfig } from './config.ts';

@@ -4,7 +4,7 @@
  * with the last observed value (forward fill in z space, 0 = the training mean before any observation; no look-
  * ahead); missing targets are masked. Row layout of a batch: row r = b*K + k (window b, task k).
  */
-import type { MultiSeries } from '../series/dataset.ts';
+import type { MultiSeries } from '../series/index.ts';
 import { ForecastError } from '../errors.ts';
 
 export type Part = 'train' | 'val' | 'test';

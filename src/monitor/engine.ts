@@ -21,99 +21,13 @@
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
 import { type FlushContext, type QueryResult, flowThreshold } from '../queries/index.ts';
-import type { CostPredictor } from '../predict/index.ts';
 import { type Budget, FlowSampler, PacketSampler, type ShedPlan } from '../shed/index.ts';
 import { type EngineController, sameRates } from './controller.ts';
-import type { CpuModel, EngineQuery, FeatureSource } from './components.ts';
+import type { EngineQuery } from './components.ts';
 import { CostFloor } from './cost-floor.ts';
 import { GcWatch, type GcWindow } from './gc-watch.ts';
-import type { BatchRecord, IntervalResult, OverheadSplit, ResultSink, TelemetrySink } from './records.ts';
-
-export interface EngineOptions {
-  readonly queries: readonly EngineQuery[];
-  readonly features: FeatureSource;
-  /** Per-batch budget (src/shed Budget); undefined = none (an infinitely fast CPU, nothing shed). */
-  readonly budget?: Budget;
-  /** The shedding controller; undefined = no shedding (overload ends in uncontrolled drops). */
-  readonly controller?: EngineController;
-  readonly cpu: CpuModel;
-  /**
-   * What the budget pays for. `total` (default): queries + engine overhead (features, prediction, shedding),
-   * so available = budget - overhead - backlog. `queries`: the queries only, as in the seed's section VI.B
-   * experiment ("a limit on the CPU cycles available to the query"); the overhead is then reported apart.
-   */
-  readonly budgetCovers?: 'total' | 'queries';
-  /** Measurement interval in ns (default 1 s). */
-  readonly intervalNs?: number;
-  /** Batches processed unshed while the predictors learn (CoMo: 60). Default 60. */
-  readonly warmupBatches?: number;
-  /** EWMA weight (on the old value) of the per-packet overhead estimates. Default 0.9 (CoMo). */
-  readonly overheadWeight?: number;
-  readonly seed?: number;
-  readonly telemetry?: TelemetrySink;
-  readonly results?: ResultSink;
-  /** Keep every BatchRecord in memory (experiments, figures). */
-  readonly keepBatches?: boolean;
-  /** Extra predictors per query index that see the same predict/observe calls (comparison only). */
-  readonly shadows?: ReadonlyMap<number, readonly CostPredictor[]>;
-  /**
-   * Also flag a batch whose GC pauses of any kind add up to at least this many ns (default 1 ms): with
-   * sub-millisecond query costs a long scavenge corrupts a sample as much as a major GC. Infinity = major only.
-   */
-  readonly gcPauseFlagNs?: number;
-  /**
-   * Memory-growth guard: a query whose process() call took at least this many minor page faults (first touch
-   * of fresh memory, e.g. a flow table doubling when a flood starts: ~4 MB of new pages per 1,000 faults) had
-   * a one-off cost that no traffic feature predicts. Like a GC batch, its (features, cost) pair stays out of
-   * that query's history and of the error term, so one spike does not bias the next 60 batches' fits; unlike a
-   * GC batch it stays in the error statistics. Default Infinity (off); run.ts uses 256 (1 MB).
-   */
-  readonly faultFlagPages?: number;
-  /** Minor page faults of the process so far (default process.resourceUsage().minorPageFault); tests fake it. */
-  readonly pageFaults?: () => number;
-  /**
-   * Start measuring with an idle CPU: when the warm-up (predictors learning, nothing shed) is over, the CPU
-   * model's backlog is cleared, so start-up (unshed learning batches against the budget) does not spill into
-   * the measured batches. The warm-up's own drops stay counted (BatchRecord.warmup marks them). Default false.
-   */
-  readonly clearBacklogAfterWarmup?: boolean;
-  /** Starvation guard: run a query disabled this many batches in a row once at a low rate (default 10). */
-  readonly probeAfter?: number;
-  /** Clock for cost measurement (default process.hrtime.bigint); tests inject a fake one. */
-  readonly timer?: () => bigint;
-  /**
-   * A second clock read around each query's process() call; the query's cost is the smaller of the two
-   * readings. With `timer` = process CPU time and this = wall time: a single-threaded call cannot use more CPU
-   * than the wall time it took, so CPU time above it is other threads' (V8's concurrent GC marking and
-   * sweeping, which the process clock counts), and wall time above CPU time is preemption by other processes.
-   */
-  readonly crossTimer?: () => bigint;
-  /** GC detector (default a real {@link GcWatch}); tests inject a fake one. */
-  readonly gc?: Pick<GcWatch, 'begin' | 'end' | 'close'>;
-}
-
-/** What a run accumulated. */
-export interface EngineState {
-  batches: number;
-  packets: number;
-  drops: number;
-  gcBatches: number;
-  /** Batches in which some query was flagged by the memory-growth guard (see EngineOptions.faultFlagPages). */
-  allocBatches: number;
-  /** Total processing time (queries + overhead) in ns. */
-  processingNs: number;
-  overheadNs: number;
-  /** overheadNs by phase (sums over the run). */
-  readonly split: OverheadSplit;
-  /**
-   * Capture time (reading + decoding the trace between batches), measured by the caller with the same clock
-   * (run.ts); not part of processingNs or overheadNs. 0 when the caller does not measure it.
-   */
-  captureNs: number;
-  readonly costNs: Float64Array;
-  readonly records: BatchRecord[];
-  readonly results: IntervalResult[][];
-}
+import type { BatchRecord, IntervalResult, OverheadSplit } from './records.ts';
+import type { EngineOptions, EngineState } from './engine-options.ts';
 
 const NO_SEL: Selection = { idx: new Uint32Array(1), length: 0 };
 

@@ -1,7 +1,7 @@
 /** The monitor engine (seed 004's fast loop) and its runner, sinks and statistics. */
 export { MonitorEngine } from './engine.ts';
 export { EngineController } from './controller.ts';
-export type { EngineOptions, EngineState } from './engine.ts';
+export type { EngineOptions, EngineState } from './engine-options.ts';
 export type { CpuModel, EngineQuery, FeatureSource } from './components.ts';
 export { EmulatedClock, RealtimeClock } from './clock.ts';
 export { GcWatch } from './gc-watch.ts';

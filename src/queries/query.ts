@@ -6,7 +6,7 @@
  * query (all packets when not shedding) and the sampling rate in force. At every measurement-interval end it
  * calls {@link Query.flush}, which returns the interval's result and resets the query's interval state.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 
 export type SamplingMethod = 'packet' | 'flow';
 

@@ -8,7 +8,7 @@
  *   {@link Budget.ns} is +Infinity: nothing is shed while it is being measured.
  */
 import { UserError } from '../errors.ts';
-import { parseDurationNs, parseNumber } from '../cli/units.ts';
+import { parseDurationNs, parseNumber } from '../units.ts';
 
 export type BudgetSpec =
   | { kind: 'absolute'; ns: number }

@@ -14,7 +14,7 @@
  * positions 0, 13..16, 29..32, 33..36, i.e. exactly 13 bytes. IPv6 packets hash all 37. Nothing else (no
  * checksum, no TTL, no length) enters the hash: CoMo's bug of hashing a byte of the IP checksum cannot recur.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import type { Rng } from '../random.ts';
 
 /** Number of key byte positions (proto + 16 + 16 + 2 + 2). */

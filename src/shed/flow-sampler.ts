@@ -9,8 +9,8 @@
  * packets, which is what makes the flow-count correction count/p_final unbiased once each query re-filters its
  * stored flow hashes to the final threshold (research notes §0.6).
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
-import { flowThreshold } from '../queries/flow-count.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
+import { flowThreshold } from '../queries/index.ts';
 import { Rng } from '../random.ts';
 import { type FlowHashTables, hashBatch, newFlowHashTables } from './flow-hash.ts';
 import { checkRate } from './packet-sampler.ts';

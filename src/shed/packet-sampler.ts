@@ -3,7 +3,7 @@
  * Math.random), so the same seed gives the same selection. A packet's inclusion probability is exactly `rate`,
  * which is what Horvitz-Thompson correction (weight 1/rate per kept packet) needs.
  */
-import type { PacketBatch, Selection } from '../capture/batch.ts';
+import type { PacketBatch, Selection } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import { Rng } from '../random.ts';
 

@@ -1,7 +1,7 @@
 /** The contract every neural forecaster implements, and helpers they share. */
 import { tf } from '../backend.ts';
 import type { ParamStore } from '../params.ts';
-import type { SparseAdjacency } from '../../series/dataset.ts';
+import type { SparseAdjacency } from '../../series/index.ts';
 
 /** Static facts about the dataset a model is built for. */
 export interface ModelContext {

@@ -1,5 +1,5 @@
 /** Parsing of the CLI's unit-bearing values (durations, rates), with errors that name the flag. */
-import { UserError } from '../errors.ts';
+import { UserError } from './errors.ts';
 
 const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, min: 60e9, h: 3600e9 };
 
