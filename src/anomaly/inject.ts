@@ -20,13 +20,13 @@ import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { forEachRecord, PcapWriter, readBatches, retimeTrace, type PacketBatch } from '../capture/index.ts';
+import { PcapWriter, readBatches, retimeTrace, traceSpan, type PacketBatch } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import { Rng } from '../random.ts';
 import { ArrivalProcess, type ArrivalModel } from './arrivals.ts';
-import { linkHeaderLength, relinkFrame } from './frame.ts';
+import { linkHeaderLength } from './frame.ts';
 import { ANOMALY_KINDS, DEFAULT_TARGET, makeKindGenerator, type AnomalyKind } from './kinds.ts';
-import { CaptureSource, SyntheticSource, type InjectionSource } from './sources.ts';
+import { CaptureSource, frameInLinkType, SyntheticSource, type InjectionSource } from './sources.ts';
 
 /** Default on/off period of the DDoS (on 1 s, off 1 s: "idle every other second", seed 004 VI-A). */
 export const DDOS_ON_OFF_NS = 1e9;
@@ -136,20 +136,6 @@ function validate(o: InjectOptions): void {
   if (!(o.rate !== undefined && o.rate > 0 && Number.isFinite(o.rate))) bad('anomaly.bad-rate', `--rate must be a positive packet rate (got ${o.rate})`, 'e.g. --rate 50000');
 }
 
-/** Time span and packet count of the attack capture (pass 1 of the replay). */
-async function captureSpan(path: string): Promise<{ first: bigint; last: bigint; packets: number }> {
-  let first = 0n;
-  let last = 0n;
-  let packets = 0;
-  await forEachRecord(path, (rec) => {
-    if (packets === 0 || rec.tsNs < first) first = rec.tsNs;
-    if (packets === 0 || rec.tsNs > last) last = rec.tsNs;
-    packets++;
-  });
-  if (packets === 0) bad('anomaly.empty-attack', `attack capture '${path}' has no packets`);
-  return { first, last, packets };
-}
-
 /** Merges an anomaly into `input` and writes `out`; see the module doc. */
 export async function injectAnomaly(input: string, out: string, opts: InjectOptions): Promise<InjectReport> {
   validate(opts);
@@ -215,8 +201,9 @@ export async function injectAnomaly(input: string, out: string, opts: InjectOpti
     linkHeaderLength(linkType); // throws a UserError for link types the injector cannot write
     if (opts.attackPcap !== undefined) {
       await stat(opts.attackPcap).catch(() => bad('anomaly.no-attack-file', `attack capture '${opts.attackPcap}' does not exist`));
-      const span = await captureSpan(opts.attackPcap);
-      const spanNs = Number(span.last - span.first);
+      const span = await traceSpan(opts.attackPcap);
+      if (span.packets === 0) bad('anomaly.empty-attack', `attack capture '${opts.attackPcap}' has no packets`, 'Give a capture with at least one packet.');
+      const spanNs = Number(span.lastNs - span.firstNs);
       const gapNs = span.packets > 1 ? spanNs / (span.packets - 1) : 1000;
       let speed = opts.speed ?? 1;
       if (opts.fit && opts.forNs !== undefined) speed = spanNs > 0 ? spanNs / opts.forNs : 1;
@@ -278,22 +265,16 @@ export async function injectAnomaly(input: string, out: string, opts: InjectOpti
           if (!(source.nextNs < t)) break;
           source.emit(w, baseNs);
         }
-        let data = b.packetBytes(i);
-        let wire = b.wireLen[i]!;
         report.backgroundPackets++;
-        if (b.linkType[i] !== linkType) {
-          const n = relinkFrame(data, b.linkType[i]!, linkType, relinkBuf);
-          if (n < 0) {
-            report.backgroundSkipped++;
-            continue;
-          }
-          report.backgroundConverted++;
-          wire += n - data.length;
-          data = relinkBuf.subarray(0, n);
+        const data = frameInLinkType(b, i, linkType, relinkBuf);
+        if (data === undefined) {
+          report.backgroundSkipped++;
+          continue;
         }
+        if (b.linkType[i] !== linkType) report.backgroundConverted++;
         const ts = b.startNs + BigInt(b.offsetNs[i]!);
         if (ts > last) last = ts;
-        w.write(ts, data, wire);
+        w.write(ts, data, b.wireLen[i]! + data.length - b.capLen[i]!);
       }
       opts.onProgress?.(report.backgroundPackets, bgStream.bytesRead);
       const r = await bgIt.next();

@@ -65,7 +65,7 @@ export function formatIPv4(a: number): string {
 }
 
 /** A uniform random unicast public-looking address (see the module doc for the excluded ranges). */
-export function randomPublicIPv4(rng: Rng): number {
+function randomPublicIPv4(rng: Rng): number {
   for (;;) {
     const a = rng.nextU32();
     const first = a >>> 24;

@@ -33,6 +33,18 @@ export interface InjectionSource {
   readonly stats: SourceStats;
 }
 
+/**
+ * Packet i of `b` as a frame of `linkType`: its own bytes when it already has that link type, else converted
+ * into `buf` by {@link relinkFrame}; undefined when it carries no IP packet (it cannot be converted). The wire
+ * length of the result is `b.wireLen[i] + result.length - b.capLen[i]`.
+ */
+export function frameInLinkType(b: PacketBatch, i: number, linkType: number, buf: Uint8Array): Uint8Array | undefined {
+  const data = b.packetBytes(i);
+  if (b.linkType[i] === linkType) return data;
+  const n = relinkFrame(data, b.linkType[i]!, linkType, buf);
+  return n < 0 ? undefined : buf.subarray(0, n);
+}
+
 function newStats(): SourceStats {
   return { packets: 0, bytes: 0, skipped: 0, firstNs: Number.NaN, lastNs: Number.NaN };
 }
@@ -135,20 +147,11 @@ export class CaptureSource implements InjectionSource {
     const b = this.batch!;
     const i = this.i;
     const t = this.nextNs;
-    let data = b.packetBytes(i);
-    let wire = b.wireLen[i]!;
-    if (b.linkType[i] !== this.linkType) {
-      const n = relinkFrame(data, b.linkType[i]!, this.linkType, this.relinkBuf);
-      if (n < 0) data = data.subarray(0, 0);
-      else {
-        wire += n - data.length;
-        data = this.relinkBuf.subarray(0, n);
-      }
-    }
+    const data = frameInLinkType(b, i, this.linkType, this.relinkBuf);
     const s = this.stats;
-    if (data.length === 0) s.skipped++;
+    if (data === undefined) s.skipped++;
     else {
-      w.write(baseNs + BigInt(Math.round(t)), data, wire);
+      w.write(baseNs + BigInt(Math.round(t)), data, b.wireLen[i]! + data.length - b.capLen[i]!);
       if (s.packets === 0) s.firstNs = t;
       s.lastNs = t;
       s.packets++;

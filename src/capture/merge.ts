@@ -7,7 +7,7 @@ import { PcapWriter } from './pcap-writer.ts';
 import { TraceReader, asCaptureError } from './trace-reader.ts';
 
 /** Advances r to its next packet record, refilling as needed; false at the end of the file. */
-export async function advance(r: TraceReader): Promise<boolean> {
+async function advance(r: TraceReader): Promise<boolean> {
   for (;;) {
     if (r.next()) return true;
     if (r.done) return false;

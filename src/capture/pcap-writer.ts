@@ -78,7 +78,10 @@ export class PcapWriter {
     }
     const sec = tsNs / 1_000_000_000n;
     if (tsNs < 0n || sec > 0xffffffffn) {
-      throw new CaptureError('capture.write', `timestamp ${tsNs} ns is outside the range of classic pcap (1970-2106)`, { file: this.path });
+      throw new CaptureError('capture.write', `timestamp ${tsNs} ns (packet ${this.packets + 1}) is outside the range of classic pcap (1970-2106)`, {
+        file: this.path,
+        hint: 'Move the trace into range first (loadcast trace retime --start), or check the start time given.',
+      });
     }
     const fracNs = Number(tsNs - sec * 1_000_000_000n);
     const v = this.view;

@@ -115,9 +115,7 @@ export class BatchStream implements AsyncIterable<PacketBatch> {
           if (started) {
             st.gapsSkipped++;
             gapPending = 1;
-            st.batches++;
-            if (batch.count === 0) st.emptyBatches++;
-            yield batch;
+            yield this.counted(batch);
           }
           started = true;
           // New bin grid at this packet (BigInt only here, once per run).
@@ -135,9 +133,7 @@ export class BatchStream implements AsyncIterable<PacketBatch> {
         } else if (rel >= binStart + binNs) {
           // Close the current bin and emit the empty ones up to the packet's bin.
           do {
-            st.batches++;
-            if (batch.count === 0) st.emptyBatches++;
-            yield batch;
+            yield this.counted(batch);
             binStart += binNs;
             if (binStart >= REBASE_NS) {
               const shift = Math.floor(binStart / 1e9);
@@ -197,11 +193,14 @@ export class BatchStream implements AsyncIterable<PacketBatch> {
       // At EOF the loop above runs once more to report the remainder.
       if (!(await r.fill())) ended = true;
     }
-    if (started) {
-      st.batches++;
-      if (batch.count === 0) st.emptyBatches++;
-      yield batch;
-    }
+    if (started) yield this.counted(batch);
+  }
+
+  /** Counts `batch` in the statistics as it is handed out. */
+  private counted(batch: PacketBatch): PacketBatch {
+    this.stats.batches++;
+    if (batch.count === 0) this.stats.emptyBatches++;
+    return batch;
   }
 }
 

@@ -56,3 +56,29 @@ export async function forEachRecord(
   }
   return r.stats;
 }
+
+/** Time span and link types of a trace's packet records (one pass of {@link forEachRecord}). */
+export interface TraceSpan {
+  /** Earliest and latest timestamp, ns since the epoch (0n when there are no packets). */
+  firstNs: bigint;
+  lastNs: bigint;
+  packets: number;
+  /** Link type of the first packet (-1 when there are no packets). */
+  linkType: number;
+  /** First link type seen that differs from {@link linkType} (-1 when all packets share one). */
+  otherLinkType: number;
+  stats: TraceStats;
+}
+
+/** Reads `path` once and returns its time span, packet count and link types. */
+export async function traceSpan(path: string, opts: RecordOptions = {}): Promise<TraceSpan> {
+  let firstNs = 0n, lastNs = 0n, packets = 0, linkType = -1, otherLinkType = -1;
+  const stats = await forEachRecord(path, (rec) => {
+    if (packets === 0 || rec.tsNs < firstNs) firstNs = rec.tsNs;
+    if (packets === 0 || rec.tsNs > lastNs) lastNs = rec.tsNs;
+    if (linkType < 0) linkType = rec.linkType;
+    else if (otherLinkType < 0 && rec.linkType !== linkType) otherLinkType = rec.linkType;
+    packets++;
+  }, opts);
+  return { firstNs, lastNs, packets, linkType, otherLinkType, stats };
+}

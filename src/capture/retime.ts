@@ -18,7 +18,7 @@ import { Rng } from '../random.ts';
 import { PacketBatch, PacketFlag } from './batch.ts';
 import { decodePacket, lastTransportOffset, locateNetwork, NetKind } from './decode.ts';
 import { PcapWriter } from './pcap-writer.ts';
-import { forEachRecord } from './records.ts';
+import { forEachRecord, traceSpan } from './records.ts';
 
 export interface RetimeOptions {
   /** > 1 plays faster (compresses time), < 1 slower. Default 1. */
@@ -42,21 +42,13 @@ export async function retimeTrace(input: string, out: string, opts: RetimeOption
   }
   const ro = { chunkSize: opts.chunkSize ?? 1 << 20, skipCorrupt: opts.skipCorrupt };
   // Pass 1: time span and link type.
-  let n = 0;
-  let first = 0n, last = 0n;
-  let linkType = -1;
-  const st = await forEachRecord(input, (rec) => {
-    if (n === 0 || rec.tsNs < first) first = rec.tsNs;
-    if (n === 0 || rec.tsNs > last) last = rec.tsNs;
-    if (linkType < 0) linkType = rec.linkType;
-    else if (rec.linkType !== linkType) {
-      throw new CaptureError('capture.mixed-linktypes', `cannot retime: the trace mixes link types ${linkType} and ${rec.linkType}`, {
-        file: input,
-        hint: 'Split the trace by interface first.',
-      });
-    }
-    n++;
-  }, ro);
+  const { firstNs: first, lastNs: last, packets: n, linkType, otherLinkType, stats: st } = await traceSpan(input, ro);
+  if (otherLinkType >= 0) {
+    throw new CaptureError('capture.mixed-linktypes', `cannot retime: the trace mixes link types ${linkType} and ${otherLinkType}`, {
+      file: input,
+      hint: 'Split the trace by interface first.',
+    });
+  }
   const span = last - first;
   const gap = n > 1 ? span / BigInt(n - 1) : 1000n;
   const period = scale(span + (gap > 0n ? gap : 1n), speed);
@@ -97,7 +89,7 @@ function scale(ns: bigint, speed: number): bigint {
 }
 
 /** Distinct non-zero keys, one per repetition (index 0 unused: repetition 0 keeps its addresses). */
-export function repetitionKeys(loop: number, seed: number): number[] {
+function repetitionKeys(loop: number, seed: number): number[] {
   const rng = new Rng(seed);
   const keys = [0];
   const seen = new Set<number>([0]);
@@ -120,14 +112,7 @@ function remapAddresses(b: PacketBatch, cap: number, linkType: number, k4: numbe
   decodePacket(b, 0, 0, cap, linkType);
   const l4 = (b.flags[0]! & PacketFlag.NON_FIRST_FRAGMENT) === 0 ? lastTransportOffset() : -1;
   const proto = b.proto[0]!;
-  // Words (16-bit, offset from the packet start) to XOR with key halves: [offset, xor] pairs.
-  let changes: number[];
-  if (kind === NetKind.IPV4 && b.ipVersion[0] === 4) {
-    changes = [p + 14, k4, p + 18, k4];
-  } else if (kind === NetKind.IPV6 && b.ipVersion[0] === 6) {
-    const hi = k6 >>> 16, lo = k6 & 0xffff;
-    changes = [p + 20, hi, p + 22, lo, p + 36, hi, p + 38, lo];
-  } else return;
+  if (!(kind === NetKind.IPV4 && b.ipVersion[0] === 4) && !(kind === NetKind.IPV6 && b.ipVersion[0] === 6)) return;
   let ipSum = -1, l4Sum = -1;
   if (kind === NetKind.IPV4) ipSum = p + 10;
   if (l4 >= 0) {
@@ -135,16 +120,29 @@ function remapAddresses(b: PacketBatch, cap: number, linkType: number, k4: numbe
     else if (proto === 17 && l4 + 8 <= cap && (d[l4 + 6]! | d[l4 + 7]!) !== 0) l4Sum = l4 + 6;
     else if (proto === 58 && kind === NetKind.IPV6 && l4 + 4 <= cap) l4Sum = l4 + 2;
   }
-  for (let c = 0; c < changes.length; c += 2) {
-    const at = changes[c]!;
-    if (at + 2 > cap) continue;
-    const old = (d[at]! << 8) | d[at + 1]!;
-    const neu = old ^ changes[c + 1]!;
-    d[at] = neu >> 8;
-    d[at + 1] = neu & 0xff;
-    if (ipSum >= 0 && ipSum + 2 <= cap) updateChecksum(d, ipSum, old, neu, false);
-    if (l4Sum >= 0) updateChecksum(d, l4Sum, old, neu, proto === 17);
+  const udp = proto === 17;
+  // XOR the low 16 bits of each IPv4 address, or the low 32 bits of each IPv6 address, with the key.
+  if (kind === NetKind.IPV4) {
+    xorWord(d, cap, p + 14, k4, ipSum, l4Sum, udp);
+    xorWord(d, cap, p + 18, k4, ipSum, l4Sum, udp);
+  } else {
+    const hi = k6 >>> 16, lo = k6 & 0xffff;
+    xorWord(d, cap, p + 20, hi, ipSum, l4Sum, udp);
+    xorWord(d, cap, p + 22, lo, ipSum, l4Sum, udp);
+    xorWord(d, cap, p + 36, hi, ipSum, l4Sum, udp);
+    xorWord(d, cap, p + 38, lo, ipSum, l4Sum, udp);
   }
+}
+
+/** XORs the 16-bit word at `at` with `key` (if captured) and updates the checksums at `ipSum`/`l4Sum` (-1 = none). */
+function xorWord(d: Uint8Array, cap: number, at: number, key: number, ipSum: number, l4Sum: number, udp: boolean): void {
+  if (at + 2 > cap) return;
+  const old = (d[at]! << 8) | d[at + 1]!;
+  const neu = old ^ key;
+  d[at] = neu >> 8;
+  d[at + 1] = neu & 0xff;
+  if (ipSum >= 0 && ipSum + 2 <= cap) updateChecksum(d, ipSum, old, neu, false);
+  if (l4Sum >= 0) updateChecksum(d, l4Sum, old, neu, udp);
 }
 
 /** RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). For UDP a result of 0 is sent as 0xffff. */

@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 const dir = mkdtempSync(join(tmpdir(), 'loadcast-cli-inject-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `loadcast trace inject ...args` in a child process; returns exit code, stdout and stderr. */
+/** Runs `./bin/loadcast trace inject ...args` (the real CLI); returns exit code, stdout and stderr. */
 function inject(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/anomaly/cli-driver.ts', 'trace', 'inject', ...args], { encoding: 'utf8' });
+  const r = spawnSync('./bin/loadcast', ['trace', 'inject', ...args], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

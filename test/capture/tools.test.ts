@@ -126,3 +126,33 @@ test('retime speed only: timestamps scale around the first packet', async () => 
   await retimeTrace(writeTmp('s.pcap', pcapFile(1, pkts)), out, { speed: 0.5 });
   assert.deepEqual((await records(out)).map((x) => x.ts), [50_000_000_000n, 50_002_000_000n, 50_010_000_000n]);
 });
+
+/** A little-endian pcapng with one interface per link type and one packet (µs timestamps) on each. */
+function pcapngTwoInterfaces(packets: { linkType: number; tsUs: number; data: number[] }[]): Uint8Array {
+  const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  const block = (type: number, body: number[]): number[] => {
+    const len = 12 + body.length;
+    return [...u32(type), ...u32(len), ...body, ...u32(len)];
+  };
+  const parts: number[][] = [block(0x0a0d0d0a, [...u32(0x1a2b3c4d), 1, 0, 0, 0, ...u32(0xffffffff), ...u32(0xffffffff)])];
+  for (const p of packets) parts.push(block(1, [p.linkType & 0xff, p.linkType >>> 8, 0, 0, ...u32(65535)]));
+  packets.forEach((p, i) => {
+    const pad = (4 - (p.data.length % 4)) % 4;
+    const hi = Math.floor(p.tsUs / 2 ** 32);
+    parts.push(block(6, [...u32(i), ...u32(hi), ...u32(p.tsUs - hi * 2 ** 32), ...u32(p.data.length), ...u32(p.data.length), ...p.data, ...new Array(pad).fill(0)]));
+  });
+  return new Uint8Array(parts.flat());
+}
+
+test('retime rejects a trace that mixes link types, naming both', async () => {
+  const ip = ipv4('1.1.1.1', '2.2.2.2', 17, udp(1, 2));
+  const f = writeTmp('mixed-links.pcapng', pcapngTwoInterfaces([
+    { linkType: 1, tsUs: 1_000_000, data: ether(0x0800, ip) },
+    { linkType: 101, tsUs: 2_000_000, data: ip },
+  ]));
+  assert.equal((await records(f)).length, 2, 'the fixture reads as two packets');
+  await assert.rejects(
+    retimeTrace(f, join(tmp, 'mixed-retimed.pcap')),
+    (e: unknown) => e instanceof CaptureError && e.code === 'capture.mixed-linktypes' && /link types 1 and 101/.test(e.message),
+  );
+});
