@@ -1,7 +1,7 @@
 /** `loadcast experiment shedding`: seed 004 section VI (Figs. 3, 4, 5) on a dense background from a real trace. */
 import type { Command } from 'commander';
 import { runSheddingExperiment, type SheddingResults } from '../experiments/shedding.ts';
-import { formatTable, printJson } from './output.ts';
+import { formatTable, printResult } from './output.ts';
 import { parseDurationNs, parseNumber } from '../units.ts';
 
 interface Flags {
@@ -19,7 +19,8 @@ interface Flags {
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : '-');
 
-function printHuman(r: SheddingResults, out: string): void {
+/** The human-readable summary of the experiment. */
+function humanReport(r: SheddingResults, out: string): string {
   const c = r.config;
   const lines: string[] = [];
   lines.push(`background ${String(c.background)} -> ${Number(c.backgroundPackets)} packets over ${Number(c.backgroundSeconds).toFixed(1)} s (${Math.round(Number(c.backgroundRate))} pkt/s); attack ${String(c.attack)} at ${Number(c.attackRate)} pkt/s`);
@@ -41,7 +42,7 @@ function printHuman(r: SheddingResults, out: string): void {
   lines.push(`  with capture (reading + decoding) in the total: ${r.overheadShareWithCapture === null ? '-' : pct(r.overheadShareWithCapture)}`);
   lines.push(`  every standard query (${r.allQueries.queries.length}, unshed): ${pct(r.allQueries.overheadShare)} (with capture ${r.allQueries.overheadShareWithCapture === null ? '-' : pct(r.allQueries.overheadShareWithCapture)})`);
   lines.push(`written to ${out}: results.json, fig3.csv, fig4.csv, fig5.csv, fig3.svg, fig3-error.svg, fig4.svg, fig5.svg (${r.seconds.toFixed(1)} s)`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return lines.join('\n');
 }
 
 /** Registers `experiment shedding`. */
@@ -81,7 +82,6 @@ export function registerExperimentShedding(experiment: Command): void {
         bufferNs: parseDurationNs(f.buffer, '--buffer', 'ms'),
         onStep: f.json ? undefined : (s) => process.stderr.write(`- ${s}\n`),
       });
-      if (f.json) printJson(r);
-      else printHuman(r, f.out);
+      printResult(r, f.json, (x) => humanReport(x, f.out));
     });
 }

@@ -154,7 +154,7 @@ export function registerMonitor(program: Command): void {
         shed = shedFlag as ShedMode;
       } else shed = 'auto';
       const batchNs = parseDurationNs(flags.batch, '--batch', 'ms');
-      if (!Number.isInteger(batchNs)) throw new UserError('cli.bad-duration', `--batch: ${flags.batch} is not a whole number of ns`);
+      if (!Number.isInteger(batchNs)) throw new UserError('cli.bad-duration', `--batch: ${flags.batch} is not a whole number of ns`, 'give the batch width in whole ns, e.g. 100ms or 2500us');
       const intervalNs = parseDurationNs(flags.interval, '--interval', 's');
       if (flags.clock !== 'emulated' && flags.clock !== 'realtime') throw new UserError('cli.bad-clock', `--clock: unknown mode '${flags.clock}'`, 'use emulated or realtime');
       const budgetGiven = flags.budget !== undefined || flags.budgetShare !== undefined || flags.budgetAuto !== undefined;

@@ -90,26 +90,31 @@ export async function writeSheddingFigures(dir: string, d: FigureData): Promise<
     join(dir, 'fig4.csv'),
     csv(
       ['time_s', 'packets', 'budget_ms', 'unshed_ms', 'none_buffer_ms', 'none_drops', 'packet_ms', 'packet_rate', 'packet_drops', 'packet_backlog_ms', 'packet_pred_ms', 'packet_predfull_ms', 'packet_err', 'flow_ms', 'flow_rate', 'flow_drops', 'flow_backlog_ms', 'flow_pred_ms'],
-      ref.map((b, i) => [
-        x4[i]!,
-        b.packets,
-        ms(d.budgetNs),
-        ms(b.queriesNs),
-        q(none, b.startNs),
-        none.get(b.startNs)?.drops ?? NaN,
-        q(packet, b.startNs),
-        packet.get(b.startNs)?.rate[0] ?? NaN,
-        packet.get(b.startNs)?.drops ?? NaN,
-        ms(packet.get(b.startNs)?.backlogNs ?? NaN),
-        ms(packet.get(b.startNs)?.predicted[0] ?? NaN),
-        ms(packet.get(b.startNs)?.predictedFull[0] ?? NaN),
-        packet.get(b.startNs)?.errorTerm ?? NaN,
-        q(flow, b.startNs),
-        flow.get(b.startNs)?.rate[0] ?? NaN,
-        flow.get(b.startNs)?.drops ?? NaN,
-        ms(flow.get(b.startNs)?.backlogNs ?? NaN),
-        ms(flow.get(b.startNs)?.predicted[0] ?? NaN),
-      ]),
+      ref.map((b, i) => {
+        const n = none.get(b.startNs);
+        const p = packet.get(b.startNs);
+        const f = flow.get(b.startNs);
+        return [
+          x4[i]!,
+          b.packets,
+          ms(d.budgetNs),
+          ms(b.queriesNs),
+          ms(n?.queriesNs ?? NaN),
+          n?.drops ?? NaN,
+          ms(p?.queriesNs ?? NaN),
+          p?.rate[0] ?? NaN,
+          p?.drops ?? NaN,
+          ms(p?.backlogNs ?? NaN),
+          ms(p?.predicted[0] ?? NaN),
+          ms(p?.predictedFull[0] ?? NaN),
+          p?.errorTerm ?? NaN,
+          ms(f?.queriesNs ?? NaN),
+          f?.rate[0] ?? NaN,
+          f?.drops ?? NaN,
+          ms(f?.backlogNs ?? NaN),
+          ms(f?.predicted[0] ?? NaN),
+        ];
+      }),
     ),
   );
   const synBand = [{ from: inputs.attackAtNs / 1e9, to: (inputs.attackAtNs + inputs.synForNs) / 1e9, label: 'SYN flood' }];
@@ -138,12 +143,20 @@ export async function writeSheddingFigures(dir: string, d: FigureData): Promise<
   const eF = est(d.runs.flow!);
   const x5 = truth.map((r) => sec(r.result.intervalStartNs, t0));
   const tv = truth.map((r) => flowsValue(r.result.value));
-  const err = (m: Map<bigint, number>): number[] => truth.map((r, i) => Math.abs((m.get(r.result.intervalStartNs) ?? NaN) - tv[i]!) / tv[i]!);
+  // Each estimate aligned on the truth's intervals (NaN where a run has no such interval), and its relative error.
+  const aligned = (m: Map<bigint, number>): number[] => truth.map((r) => m.get(r.result.intervalStartNs) ?? NaN);
+  const err = (v: number[]): number[] => v.map((x, i) => Math.abs(x - tv[i]!) / tv[i]!);
+  const vN = aligned(eN);
+  const vP = aligned(eP);
+  const vF = aligned(eF);
+  const errN = err(vN);
+  const errP = err(vP);
+  const errF = err(vF);
   await writeFile(
     join(dir, 'fig5.csv'),
     csv(
       ['interval_start_s', 'truth', 'none', 'packet', 'flow', 'err_none', 'err_packet', 'err_flow'],
-      truth.map((r, i) => [x5[i]!, tv[i]!, eN.get(r.result.intervalStartNs) ?? NaN, eP.get(r.result.intervalStartNs) ?? NaN, eF.get(r.result.intervalStartNs) ?? NaN, err(eN)[i]!, err(eP)[i]!, err(eF)[i]!]),
+      truth.map((_, i) => [x5[i]!, tv[i]!, vN[i]!, vP[i]!, vF[i]!, errN[i]!, errP[i]!, errF[i]!]),
     ),
   );
   charts.push([
@@ -152,9 +165,9 @@ export async function writeSheddingFigures(dir: string, d: FigureData): Promise<
       title: 'Fig. 5: active-flows relative error per interval (SYN flood)',
       x: x5,
       series: [
-        { name: 'no shedding (200 ms buffer)', values: err(eN) },
-        { name: 'packet sampling', values: err(eP) },
-        { name: 'flow sampling', values: err(eF) },
+        { name: 'no shedding (200 ms buffer)', values: errN },
+        { name: 'packet sampling', values: errP },
+        { name: 'flow sampling', values: errF },
       ],
       xLabel: 'time (s)',
       yLabel: 'relative error',

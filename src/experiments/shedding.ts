@@ -170,7 +170,8 @@ function modeResult(run: MonitorReport, ref: MonitorReport, t0: bigint, fromNs: 
   const est = windowResults(run.state.results[i]!, t0, fromNs, toNs);
   const cmp = compareResults(est, ref.state.results[i]!, ['flows']);
   const f = cmp.fields.flows;
-  const attack = batchesIn(run, t0, fromNs, toNs).filter((b) => !b.gc);
+  const inAttack = batchesIn(run, t0, fromNs, toNs);
+  const attack = inAttack.filter((b) => !b.gc);
   const ratios = attack.map((b) => b.queriesNs / budgetNs);
   const rates = attack.map((b) => b.rate[i]!);
   return {
@@ -180,7 +181,7 @@ function modeResult(run: MonitorReport, ref: MonitorReport, t0: bigint, fromNs: 
     withinBudgetShare: ratios.length ? ratios.filter((x) => x <= 1.05).length / ratios.length : NaN,
     costOverBudgetP95: quantile(ratios, 0.95),
     uncontrolledDrops: run.summary.uncontrolledDrops,
-    attackDrops: batchesIn(run, t0, fromNs, toNs).reduce((a, b) => a + b.drops, 0),
+    attackDrops: inAttack.reduce((a, b) => a + b.drops, 0),
     postWarmupDrops: run.state.records.filter((b) => !b.warmup).reduce((a, b) => a + b.drops, 0),
     warmupDrops: run.state.records.filter((b) => b.warmup).reduce((a, b) => a + b.drops, 0),
     attackCostOverBudgetMean: mean(ratios),
@@ -232,15 +233,15 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
     shadows: { query: 'flows', kinds: ['ewma', 'slr'] },
   } as MonitorOptions);
   const ddosBatches = batchesIn(fig3, t0, inputs.attackAtNs, inputs.attackAtNs + inputs.ddosForNs).filter(scored);
-  const errs = (kind: 'ewma' | 'slr' | 'mlr'): number[] =>
-    ddosBatches.map((b) => relError(b, 0, kind === 'mlr' ? b.predicted : b.shadow![kind]!)).filter((e): e is number => e !== undefined);
+  /** Relative errors of one predictor over the scored DDoS batches that pass `keep`. */
+  const errs = (kind: 'ewma' | 'slr' | 'mlr', keep: (b: BatchRecord) => boolean = () => true): number[] =>
+    ddosBatches.filter(keep).map((b) => relError(b, 0, kind === 'mlr' ? b.predicted : b.shadow![kind]!)).filter((e): e is number => e !== undefined);
   const synthetic = inputs.attack === 'synthetic';
   const phaseOf = (b: BatchRecord): number => (Number(b.startNs - t0) - inputs.attackAtNs) / 1e9; // seconds into the attack
   const predictors = Object.fromEntries(
     (['ewma', 'slr', 'mlr'] as const).map((k) => {
       const e = errs(k);
-      const sub = (f: (b: BatchRecord) => boolean): number[] =>
-        ddosBatches.filter(f).map((b) => relError(b, 0, k === 'mlr' ? b.predicted : b.shadow![k]!)).filter((x): x is number => x !== undefined);
+      const sub = (keep: (b: BatchRecord) => boolean): number[] => errs(k, keep);
       const score: PredictorScore = { meanRelError: mean(e), p95RelError: quantile(e, 0.95), medianRelError: quantile(e, 0.5), batches: e.length };
       const alloc = sub((b) => !!b.alloc);
       if (synthetic) {

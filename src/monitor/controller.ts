@@ -3,14 +3,11 @@
  * (overhead already spent on this batch + per-packet estimates of the rest + backlog; see engine.ts) instead of
  * the controller's EWMA of past batches, which lags behind a sudden flood.
  */
-import { ShedController, type ShedControllerOptions } from '../shed/index.ts';
+import { ShedController } from '../shed/index.ts';
 
 export class EngineController extends ShedController {
   /** Set by the engine before each plan(); NaN = the controller's own estimate. */
   nextAvailableNs = NaN;
-  constructor(opts: ShedControllerOptions) {
-    super(opts);
-  }
   override availableNs(): number {
     return Number.isNaN(this.nextAvailableNs) ? super.availableNs() : this.nextAvailableNs;
   }

@@ -102,8 +102,8 @@ export class MonitorEngine {
     this.faultFlag = opts.faultFlagPages ?? Infinity;
     this.faults = opts.pageFaults ?? (() => process.resourceUsage().minorPageFault);
     this.faultsOf = new Float64Array(n);
-    if (opts.controller && opts.budget && opts.controller.budget !== opts.budget) throw new Error('MonitorEngine: the controller must share the engine budget');
-    if (opts.controller && opts.controller.queries !== n) throw new Error('MonitorEngine: controller sized for another query count');
+    if (opts.controller && opts.budget && opts.controller.budget !== opts.budget) throw new Error('MonitorEngine: options.budget differs from options.controller.budget; pass the same Budget to both, or omit options.budget');
+    if (opts.controller && opts.controller.queries !== n) throw new Error(`MonitorEngine: the controller was built for ${opts.controller.queries} queries but the engine has ${n}; build it with { queries: queries.length }`);
     const seed = opts.seed ?? 1;
     this.packetSampler = new PacketSampler(seed ^ 0x5a5a5a5a);
     this.flowSampler = new FlowSampler(seed ^ 0x0f0f0f0f);
@@ -153,12 +153,16 @@ export class MonitorEngine {
     }
     const backlog = this.opts.cpu.backlogNs;
     const lost = await this.opts.cpu.admit(batch);
+    if (!Number.isInteger(lost) || lost < 0 || lost > batch.count) {
+      throw new Error(`MonitorEngine: the CPU model's admit() returned ${lost} lost packets for a batch of ${batch.count} (batch at ${batch.startNs} ns); it must return an integer in [0, count]`);
+    }
     return this.runBatch(batch, lost, backlog);
   }
 
   private runBatch(batch: PacketBatch, lost: number, backlog: number): BatchRecord {
     const { q, n, timer } = this;
-    const warm = this.batchIndex < this.warmup || (this.budget !== undefined && !this.budget.ready);
+    // Warm-up until `warmup` batches are done and the budget is known (process() latches `measuring`).
+    const warm = !this.measuring;
     this.gc.begin();
     const t0 = timer();
     const base = this.admitted(batch, lost);
@@ -280,7 +284,7 @@ export class MonitorEngine {
       postNs: Math.max(0, Number(t3 - tPost) - shadowNs),
     };
     if (alloc) this.state.allocBatches++;
-    return this.record(batch, base.length, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes, split, alloc);
+    return this.record(batch, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes, split, alloc);
   }
 
   /**
@@ -430,7 +434,6 @@ export class MonitorEngine {
 
   private record(
     batch: PacketBatch,
-    admitted: number,
     lost: number,
     warm: boolean,
     gc: boolean,
@@ -473,7 +476,7 @@ export class MonitorEngine {
       pageFaults: this.faultFlag === Infinity ? undefined : this.faultsOf.slice(),
       budgetNs: this.budgetNs,
       availableNs,
-      errorTerm: this.ctl ? this.plannedError : NaN,
+      errorTerm: this.plannedError, // NaN until the controller plans a batch
       backlogNs,
       overheadNs,
       queriesNs,
@@ -486,7 +489,6 @@ export class MonitorEngine {
       processed,
       shadow,
     };
-    if (admitted + lost !== batch.count) throw new Error('MonitorEngine: admitted + lost != packets');
     if (this.opts.keepBatches) st.records.push(rec);
     this.opts.telemetry?.writeBatch(rec, this.full);
     return rec;

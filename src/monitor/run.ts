@@ -129,6 +129,11 @@ async function buildQueries(opts: MonitorOptions): Promise<Query[]> {
   return list;
 }
 
+/** The cost clock: the one asked for, else CPU time for the emulated clock and wall time for realtime. */
+function costClockKind(opts: MonitorOptions, clock: 'emulated' | 'realtime'): CostClockKind {
+  return opts.costClock ?? (clock === 'realtime' ? 'wall' : 'cpu');
+}
+
 function methodFor(q: Query, shed: ShedMode): SamplingMethod {
   return shed === 'packet' || shed === 'flow' ? shed : q.sampling;
 }
@@ -172,7 +177,7 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
           monotone: eq.map((e) => (e.method === 'flow' ? 1 : 0)),
         })
       : undefined;
-  const clockKind = opts.costClock ?? (pass.clock === 'realtime' ? 'wall' : 'cpu');
+  const clockKind = costClockKind(opts, pass.clock);
   const timer = costClock(clockKind);
   const engine = new MonitorEngine({
     queries: eq,
@@ -227,7 +232,7 @@ export async function runMonitor(trace: string, opts: MonitorOptions): Promise<M
   const shed = opts.shed !== 'none';
   const budget = opts.budget?.();
   if (shed && !budget) throw new UserError('monitor.no-budget', 'shedding needs a budget', 'pass --budget 4ms, --budget-share 0.6 or --budget-auto 1.2 (or --no-shed)');
-  const probe = await buildQueries({ ...opts, traceOut: opts.traceOut });
+  const probe = await buildQueries(opts);
   const names = probe.map((q) => q.name);
   for (const q of probe) await q.close?.();
   // Collect earlier runs' garbage now rather than in this run's batches (the cost clock is the process's CPU
@@ -273,7 +278,7 @@ export async function runMonitor(trace: string, opts: MonitorOptions): Promise<M
       intervalNs: opts.intervalNs ?? 1e9,
       bufferNs: opts.bufferNs ?? 2e8,
       budgetCovers: opts.budgetCovers ?? 'total',
-      costClock: opts.costClock ?? ((opts.clock ?? 'emulated') === 'realtime' ? 'wall' : 'cpu'),
+      costClock: costClockKind(opts, opts.clock ?? 'emulated'),
     },
     summary,
     state: main.state,

@@ -42,18 +42,40 @@ function csvField(name: string): string {
   return /[",\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
 }
 
-/** Wide CSV, streamed. */
-export class CsvTelemetry implements TelemetrySink {
+/**
+ * A streamed text file that remembers the first write error (a WriteStream reports it asynchronously) and
+ * surfaces it as a UserError at close. Shared by the wide and long CSV sinks.
+ */
+class TelemetryFile {
   private readonly out: WriteStream;
   private failed: Error | undefined;
+
+  constructor(readonly path: string) {
+    this.out = createWriteStream(path);
+    this.out.on('error', (e) => (this.failed = e));
+  }
+
+  write(text: string): void {
+    this.out.write(text);
+  }
+
+  async close(): Promise<void> {
+    // Resolve on both outcomes: an open/write error is already in `failed` and reported below with its path.
+    await new Promise<void>((res) => this.out.end(() => res()));
+    if (this.failed) throw new UserError('monitor.telemetry-write', `cannot write telemetry ${this.path}: ${this.failed.message}`, 'check the directory exists and is writable');
+  }
+}
+
+/** Wide CSV, streamed. */
+export class CsvTelemetry implements TelemetrySink {
+  private readonly out: TelemetryFile;
 
   constructor(
     readonly path: string,
     readonly featureNames: readonly string[],
     readonly queryNames: readonly string[],
   ) {
-    this.out = createWriteStream(path);
-    this.out.on('error', (e) => (this.failed = e));
+    this.out = new TelemetryFile(path);
     const cols = ['time', ...MONITOR_COLS, ...featureNames];
     for (const q of queryNames) cols.push(`${q}.predicted_ns`, `${q}.measured_ns`, `${q}.rate`);
     this.out.write(`${cols.map(csvField).join(',')}\n`);
@@ -67,24 +89,21 @@ export class CsvTelemetry implements TelemetrySink {
     this.out.write(`${parts.join(',')}\n`);
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((res, rej) => this.out.end((e?: Error | null) => (e ? rej(e) : res())));
-    if (this.failed) throw new UserError('monitor.telemetry-write', `cannot write telemetry ${this.path}: ${this.failed.message}`, 'check the directory exists and is writable');
+  close(): Promise<void> {
+    return this.out.close();
   }
 }
 
 /** Long format: time,entity,metric,value. */
 export class LongTelemetry implements TelemetrySink {
-  private readonly out: WriteStream;
-  private failed: Error | undefined;
+  private readonly out: TelemetryFile;
 
   constructor(
     readonly path: string,
     readonly featureNames: readonly string[],
     readonly queryNames: readonly string[],
   ) {
-    this.out = createWriteStream(path);
-    this.out.on('error', (e) => (this.failed = e));
+    this.out = new TelemetryFile(path);
     this.out.write('time,entity,metric,value\n');
   }
 
@@ -103,9 +122,8 @@ export class LongTelemetry implements TelemetrySink {
     this.out.write(`${lines.join('\n')}\n`);
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((res, rej) => this.out.end((e?: Error | null) => (e ? rej(e) : res())));
-    if (this.failed) throw new UserError('monitor.telemetry-write', `cannot write telemetry ${this.path}: ${this.failed.message}`, 'check the directory exists and is writable');
+  close(): Promise<void> {
+    return this.out.close();
   }
 }
 

@@ -42,23 +42,10 @@ export class CostHistory {
     this.version++;
   }
 
-  /** Cost of the most recent observation (NaN when empty). */
-  lastCost(): number {
-    if (this.count === 0) return NaN;
-    return this.y[(this.next + this.capacity - 1) % this.capacity]!;
-  }
-
   /** Mean cost over the window (0 when empty). */
   meanCost(): number {
     let s = 0;
     for (let r = 0; r < this.count; r++) s += this.y[r]!;
     return this.count === 0 ? 0 : s / this.count;
-  }
-
-  /** Empties the window. */
-  clear(): void {
-    this.count = 0;
-    this.next = 0;
-    this.version++;
   }
 }

@@ -54,6 +54,27 @@ test('experiment shedding (tiny): results.json, CSVs and SVG figures', async () 
       const lines = (await readFile(join(dir, f), 'utf8')).trim().split('\n');
       assert.ok(lines.length > 5, `${f} has rows`);
     }
+    // Fig. 5 table: each error column is |estimate - truth| / truth of its row (CSV cells keep 8 significant digits).
+    const fig5 = (await readFile(join(dir, 'fig5.csv'), 'utf8')).trim().split('\n');
+    assert.equal(fig5[0], 'interval_start_s,truth,none,packet,flow,err_none,err_packet,err_flow');
+    let checked = 0;
+    for (const line of fig5.slice(1)) {
+      const c = line.split(',').map((x) => (x === '' ? NaN : Number(x)));
+      assert.equal(c.length, 8, line);
+      for (let m = 0; m < 3; m++) {
+        const est = c[2 + m]!;
+        const err = c[5 + m]!;
+        if (!Number.isFinite(est) || !(c[1]! > 0)) continue;
+        assert.ok(Math.abs(err - Math.abs(est - c[1]!) / c[1]!) <= 1e-6 * Math.max(1, err), `fig5 row ${line}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 0, 'fig5 has scored intervals');
+    // Fig. 4 table: one cell per column in every row.
+    const fig4 = (await readFile(join(dir, 'fig4.csv'), 'utf8')).trim().split('\n');
+    const width = fig4[0]!.split(',').length;
+    assert.equal(width, 18);
+    for (const line of fig4.slice(1)) assert.equal(line.split(',').length, width, line);
     for (const f of ['fig3.svg', 'fig3-error.svg', 'fig4.svg', 'fig5.svg']) {
       const svg = await readFile(join(dir, f), 'utf8');
       assert.match(svg, /^<svg/);

@@ -438,3 +438,17 @@ test('clearBacklogAfterWarmup: the backlog left by the unshed warm-up does not r
     else assert.ok(recs[3]!.backlogNs > 0);
   }
 });
+
+test('a CPU model that reports more lost packets than the batch holds is refused with what it returned', async () => {
+  fakeNow = 0n;
+  const q = new FakeQuery('q0', 'packet', 100);
+  const engine = new MonitorEngine({
+    queries: [{ query: q, predictor: new FakePredictor(), method: 'packet' }],
+    features: new FakeFeatures(),
+    cpu: { admit: () => 11, charge: () => {}, backlogNs: 0, drops: 0 },
+    timer,
+    gc: { begin: () => {}, end: (w = { major: false, pauseNs: 0 }) => w, close: () => {} },
+  });
+  await assert.rejects(engine.process(makeBatch(new PacketBatch(), 0n, 10, 2)), /admit\(\) returned 11 lost packets for a batch of 10/);
+  assert.equal(q.processed, 0, 'the batch is refused before any query runs');
+});

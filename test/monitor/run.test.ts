@@ -11,7 +11,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { retimeTrace, traceInfo } from '../../src/capture/index.ts';
 import { FEATURE_NAMES } from '../../src/features/index.ts';
-import { runMonitor } from '../../src/monitor/index.ts';
+import { CsvTelemetry, LongTelemetry, runMonitor } from '../../src/monitor/index.ts';
+import { UserError } from '../../src/errors.ts';
 import { Budget } from '../../src/shed/index.ts';
 
 const PCAP = '../shared/data/pcap';
@@ -77,6 +78,14 @@ test('long and parquet telemetry', async () => {
     con.closeSync();
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('telemetry to an unwritable path fails at close with a UserError naming the path', async () => {
+  for (const Sink of [CsvTelemetry, LongTelemetry]) {
+    const path = join(tmpdir(), 'loadcast-no-such-dir', 'sub', 't.csv');
+    const sink = new Sink(path, ['f'], ['q']);
+    await assert.rejects(sink.close(), (e: unknown) => e instanceof UserError && e.message.includes(path));
   }
 });
 
