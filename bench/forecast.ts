@@ -6,15 +6,17 @@
  *
  *   npx tsx bench/forecast.ts [--alibaba /tmp/ali.duckdb] [--bitbrains /tmp/bb.duckdb] [--backend wasm|cpu]
  *                             [--models shared,dlinear] [--reps 41] [--datasets bitbrains]
- * Without the flags the datasets are built in memory from ../shared/data (bench/forecast-data.ts).
+ * Without the flags the datasets are prepared from ../shared/data with `prepareDataset` (default protocol, as
+ * `loadcast series prepare` does) into /tmp/loadcast-bench-forecast/ and reused by later runs.
  * Forecast times are per call of forecastZ (window assembly from the prepared z-scores, tensor upload, model,
  * download), after warm-up; for models with an inference path (`infer`) the training-path `forward` is timed too
  * (interleaved, same weights), as `forecastViaForwardMs`.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
-import { openDataset, type MultiSeries } from '../src/series/index.ts';
+import { join } from 'node:path';
+import { openDataset, prepareDataset, type MultiSeries, type PrepareOptions } from '../src/series/index.ts';
 import { NEURAL_KINDS, MODEL_KINDS, effectiveBatch, forecastZ, makeConfig, prepare, train, useBackend, type BackendName } from '../src/forecast/index.ts';
-import { loadAlibaba, loadBitbrains } from './forecast-data.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -27,9 +29,24 @@ const REPS = Number(arg('--reps') ?? 21);
 const ONLY_MODELS = arg('--models')?.split(',');
 const ONLY_DATASETS = arg('--datasets')?.split(',') ?? ['bitbrains', 'alibaba'];
 
-async function load(flag: string, fallback: () => MultiSeries): Promise<MultiSeries> {
-  const p = arg(flag);
-  return p ? openDataset(p) : fallback();
+const DATA_DIR = '/tmp/loadcast-bench-forecast';
+const SOURCES: Record<string, Omit<PrepareOptions, 'out'>> = {
+  bitbrains: { source: 'bitbrains', inputs: ['../shared/data/cluster/bitbrains_rnd_2013-08_vm001-250.csv.gz'] },
+  alibaba: {
+    source: 'alibaba2018',
+    inputs: ['../shared/data/cluster/alibaba2018_machine_usage_16machines.csv.gz'],
+    meta: '../shared/data/cluster/alibaba2018_machine_meta.csv.gz',
+  },
+};
+
+/** The dataset given by `--<name>`, else the shared file prepared once into DATA_DIR. */
+async function load(name: string): Promise<MultiSeries> {
+  const given = arg(`--${name}`);
+  if (given) return openDataset(given);
+  mkdirSync(DATA_DIR, { recursive: true });
+  const out = join(DATA_DIR, `${name}.duckdb`);
+  if (!existsSync(out)) await prepareDataset({ ...SOURCES[name]!, out });
+  return openDataset(out);
 }
 
 function median(xs: number[]): number {
@@ -90,8 +107,8 @@ async function benchDataset(name: string, ds: MultiSeries) {
 }
 
 const results = [];
-if (ONLY_DATASETS.includes('bitbrains')) results.push(await benchDataset('bitbrains', await load('--bitbrains', loadBitbrains)));
-if (ONLY_DATASETS.includes('alibaba')) results.push(await benchDataset('alibaba', await load('--alibaba', loadAlibaba)));
+if (ONLY_DATASETS.includes('bitbrains')) results.push(await benchDataset('bitbrains', await load('bitbrains')));
+if (ONLY_DATASETS.includes('alibaba')) results.push(await benchDataset('alibaba', await load('alibaba')));
 const bb = results.find((x) => x.dataset === 'bitbrains')?.models as Record<string, { forecastAllSeriesMs: { median: number } }> | undefined;
 process.stdout.write(
   `${JSON.stringify(

@@ -2,6 +2,8 @@
  * Seeded randomness for everything that samples, injects or initialises: one small, fast generator
  * (xoshiro128**), never Math.random, so the same seed always gives the same numbers.
  */
+import { mix32 } from './hash-mix.ts';
+
 export class Rng {
   private a: number;
   private b: number;
@@ -9,14 +11,12 @@ export class Rng {
   private d: number;
 
   constructor(seed: number) {
-    // splitmix32 expands the seed into the 128-bit state (never all zero).
+    // splitmix32 (a golden-ratio counter through the murmur3 finaliser) expands the seed into the 128-bit state
+    // (never all zero).
     let s = seed >>> 0;
     const next = (): number => {
       s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      return mix32(s);
     };
     this.a = next();
     this.b = next();

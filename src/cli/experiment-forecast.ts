@@ -1,7 +1,7 @@
 /** `loadcast experiment forecast`: seed 000's Table 1, Figs. 2-3 and sensitivity analyses. */
 import type { Command } from 'commander';
 import { openDataset } from '../series/index.ts';
-import { MODEL_KINDS, useBackend, type BackendName, type ModelKind } from '../forecast/index.ts';
+import { BACKEND_NAMES, MODEL_KINDS, useBackend, type BackendName, type ModelKind } from '../forecast/index.ts';
 import { runForecastExperiment } from '../experiments/forecast.ts';
 import { formatTable, printJson, progress } from './output.ts';
 import { parseNumber } from '../units.ts';
@@ -30,7 +30,7 @@ export function registerExperimentForecast(experiment: Command): void {
     .option('--lr <x>', 'Adam learning rate (default 0.001)')
     .option('--table-only', 'Table 1 only (no sweeps, no sensitivity)')
     .option('--no-figures', 'skip SVG figures')
-    .option('--backend <name>', 'auto|wasm|cpu|tensorflow', 'auto')
+    .option('--backend <name>', BACKEND_NAMES.join('|'), 'auto')
     .option('--json', 'print results.json to stdout')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const be = await useBackend(String(o.backend) as BackendName);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { openDataset } from '../series/index.ts';
 import {
+  BACKEND_NAMES,
   MODEL_KINDS,
   evaluate,
   forecastFuture,
@@ -18,7 +19,6 @@ import {
 } from '../forecast/index.ts';
 import { formatTable, printJson, progress } from './output.ts';
 import { parseNumber } from '../units.ts';
-import { UserError } from '../errors.ts';
 
 interface CommonFlags {
   data: string;
@@ -26,12 +26,8 @@ interface CommonFlags {
   json?: boolean;
 }
 
-const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'];
-
-async function backend(name: string): Promise<string> {
-  if (!BACKENDS.includes(name)) throw new UserError('cli.bad-backend', `--backend '${name}': use one of ${BACKENDS.join(', ')}`);
-  return useBackend(name as BackendName);
-}
+/** `auto|wasm|cpu|tensorflow` for the --backend help (useBackend rejects any other name with a hint). */
+const BACKEND_CHOICES = BACKEND_NAMES.join('|');
 
 const f3 = (x: number): string => x.toFixed(3);
 
@@ -80,10 +76,10 @@ export function registerForecast(program: Command): void {
     .option('--loss-weights <w>', 'eq. 6 task weights: uniform|inverse-variance|learned', 'uniform')
     .option('--no-graph', 'shared model: disable graph propagation (eqs. 3-4), for ablation')
     .option('--low-rank <n>', 'shared model: rank of the learned adjacency (0 = none)', '4')
-    .option('--backend <name>', 'auto|wasm|cpu|tensorflow (tfjs-node, if installed)', 'auto')
+    .option('--backend <name>', `${BACKEND_CHOICES} (tensorflow = tfjs-node, if installed)`, 'auto')
     .option('--json', 'print the training report as JSON')
     .action(async (o: CommonFlags & Record<string, string | boolean | undefined>) => {
-      const be = await backend(o.backend);
+      const be = await useBackend(o.backend as BackendName);
       const int = (flag: string, v: unknown, min = 0) => parseNumber(String(v), flag, { integer: true, min });
       const cfg: ForecastConfig = makeConfig({
         model: String(o.model) as ModelKind,
@@ -140,10 +136,10 @@ export function registerForecast(program: Command): void {
     .description('Evaluate a checkpoint on the test split: MSE, MAE, RMSE (z scale), MAPE (raw), RelMAE (vs naive), MASE, per horizon and averaged.')
     .requiredOption('--model <dir>', 'checkpoint directory')
     .requiredOption('--data <file>', 'the prepared dataset it was trained on')
-    .option('--backend <name>', 'auto|wasm|cpu|tensorflow', 'auto')
+    .option('--backend <name>', BACKEND_CHOICES, 'auto')
     .option('--json', 'print metrics as JSON')
     .action(async (o: CommonFlags & { model: string }) => {
-      await backend(o.backend);
+      await useBackend(o.backend as BackendName);
       const ds = await openDataset(o.data);
       const { forecaster, body } = loadForecaster(o.model, ds);
       const m = evaluate(forecaster, ds);
@@ -157,10 +153,10 @@ export function registerForecast(program: Command): void {
     .requiredOption('--model <dir>', 'checkpoint directory')
     .requiredOption('--data <file>', 'the prepared dataset')
     .option('--out <file>', 'write the CSV here instead of stdout')
-    .option('--backend <name>', 'auto|wasm|cpu|tensorflow', 'auto')
+    .option('--backend <name>', BACKEND_CHOICES, 'auto')
     .option('--json', 'print {names, times, values[h][k]} as JSON')
     .action(async (o: CommonFlags & { model: string; out?: string }) => {
-      await backend(o.backend);
+      await useBackend(o.backend as BackendName);
       const ds = await openDataset(o.data);
       const { forecaster } = loadForecaster(o.model, ds);
       const y = forecastFuture(forecaster, ds);

@@ -109,6 +109,12 @@ export function machineInfo(): Machine {
   };
 }
 
+/** User + system CPU seconds of this process since `start` (a `process.cpuUsage()` snapshot). */
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1e6;
+}
+
 function errorText(e: unknown): string {
   if (e instanceof UserError) return e.hint ? `${e.message} (${e.hint})` : e.message;
   return e instanceof Error ? e.message : String(e);
@@ -144,8 +150,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       out = { status: 'failed', seconds: (performance.now() - s) / 1000, message: errorText(e) };
       if (process.env.LOADCAST_DEBUG && e instanceof Error) log(e.stack ?? '');
     }
-    const cu = process.cpuUsage(c);
-    const cpuSeconds = (cu.user + cu.system) / 1e6;
+    const cpuSeconds = cpuSecondsSince(c);
     steps.push({ name, seconds: out.seconds, cpuSeconds, status: out.status });
     log(`  ${out.status === 'ok' ? 'done' : out.status.toUpperCase()} in ${out.seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s)${out.message ? `: ${out.message}` : ''}`);
     return out;
@@ -259,7 +264,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     forecast,
     steps,
     totalSeconds: (performance.now() - t0) / 1000,
-    totalCpuSeconds: (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1e6,
+    totalCpuSeconds: cpuSecondsSince(cpu0),
   };
   await step('report: writing report.html', async () => {
     const shedSvgs = shedding.value ? await Promise.all(shedding.value.figures.map(async (name) => ({ name, svg: await readFile(join(shedDir, name), 'utf8') }))) : [];
@@ -274,7 +279,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await writeReport(result.report, buildDemoReport(result, { shedSvgs, fcSvgs, rel }));
   });
   result.totalSeconds = (performance.now() - t0) / 1000;
-  const cu = process.cpuUsage(cpu0);
-  result.totalCpuSeconds = (cu.user + cu.system) / 1e6;
+  result.totalCpuSeconds = cpuSecondsSince(cpu0);
   return result;
 }

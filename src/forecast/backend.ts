@@ -15,7 +15,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ForecastError } from '../errors.ts';
 
-export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+export const BACKEND_NAMES = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 let wasmPathsSet = false;
 
@@ -62,7 +63,7 @@ export async function useBackend(name: BackendName = 'auto'): Promise<string> {
     await tf.ready();
     return 'cpu';
   }
-  throw new ForecastError('forecast.backend', `unknown backend "${String(name)}"`, 'use one of auto, wasm, cpu, tensorflow');
+  throw new ForecastError('forecast.backend', `--backend "${String(name)}": unknown backend`, `use one of ${BACKEND_NAMES.join(', ')}`);
 }
 
 export { tf };

@@ -2,7 +2,7 @@
  * Forecasting (seed 000): the shared-representation multi-task forecaster, its baselines, training, metrics and
  * checkpoints, on TensorFlow.js (wasm backend by default).
  */
-export { useBackend } from './backend.ts';
+export { useBackend, BACKEND_NAMES } from './backend.ts';
 export type { BackendName } from './backend.ts';
 export { MODEL_KINDS, NEURAL_KINDS, DEFAULT_CONFIG, makeConfig, effectiveBatch } from './config.ts';
 export type { ForecastConfig, ModelKind, LossWeighting } from './config.ts';

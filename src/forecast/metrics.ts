@@ -101,6 +101,32 @@ function median(xs: number[]): number {
 
 const safe = (num: number, den: number): number => (den > 0 && Number.isFinite(num / den) ? num / den : 0);
 
+/** Error sums over a set of targets: squared, absolute, naive absolute, scaled (MASE) and percentage errors. */
+interface ErrorSums {
+  sq: number;
+  ab: number;
+  n: number;
+  nv: number;
+  ms: number;
+  mn: number;
+  mp: number;
+  mpn: number;
+}
+
+const emptySums = (): ErrorSums => ({ sq: 0, ab: 0, n: 0, nv: 0, ms: 0, mn: 0, mp: 0, mpn: 0 });
+
+/** The metrics of one set of sums (one horizon, or all horizons pooled). */
+function errorMetrics(a: ErrorSums): Omit<HorizonMetrics, 'horizon'> {
+  return {
+    mse: safe(a.sq, a.n),
+    mae: safe(a.ab, a.n),
+    rmse: Math.sqrt(safe(a.sq, a.n)),
+    mape: 100 * safe(a.mp, a.mpn),
+    relMae: safe(a.ab, a.nv),
+    mase: safe(a.ms, a.mn),
+  };
+}
+
 export function computeMetrics(
   ds: MultiSeries,
   p: Prepared,
@@ -141,7 +167,7 @@ export function computeMetrics(
     }
     tame[k] = ok;
   }
-  const hs = Array.from({ length: H }, () => ({ sq: 0, ab: 0, n: 0, nv: 0, ms: 0, mn: 0, mp: 0, mpn: 0 }));
+  const hs = Array.from({ length: H }, emptySums);
   const serAb = new Float64Array(K);
   const serNv = new Float64Array(K);
   let tameSq = 0;
@@ -186,30 +212,17 @@ export function computeMetrics(
       }
     }
   }
-  const per: HorizonMetrics[] = hs.map((a, h) => ({
-    horizon: h + 1,
-    mse: safe(a.sq, a.n),
-    mae: safe(a.ab, a.n),
-    rmse: Math.sqrt(safe(a.sq, a.n)),
-    mape: 100 * safe(a.mp, a.mpn),
-    relMae: safe(a.ab, a.nv),
-    mase: safe(a.ms, a.mn),
-  }));
+  const per: HorizonMetrics[] = hs.map((a, h) => ({ horizon: h + 1, ...errorMetrics(a) }));
   const tot = hs.reduce(
     (s, a) => ({ sq: s.sq + a.sq, ab: s.ab + a.ab, n: s.n + a.n, nv: s.nv + a.nv, ms: s.ms + a.ms, mn: s.mn + a.mn, mp: s.mp + a.mp, mpn: s.mpn + a.mpn }),
-    { sq: 0, ab: 0, n: 0, nv: 0, ms: 0, mn: 0, mp: 0, mpn: 0 },
+    emptySums(),
   );
   const rel: number[] = [];
   for (let k = 0; k < K; k++) if (!ds.stats.constant[k] && serNv[k]! > 0) rel.push(serAb[k]! / serNv[k]!);
   let tameSeries = 0;
   for (let k = 0; k < K; k++) tameSeries += tame[k]!;
   return {
-    mse: safe(tot.sq, tot.n),
-    mae: safe(tot.ab, tot.n),
-    rmse: Math.sqrt(safe(tot.sq, tot.n)),
-    mape: 100 * safe(tot.mp, tot.mpn),
-    relMae: safe(tot.ab, tot.nv),
-    mase: safe(tot.ms, tot.mn),
+    ...errorMetrics(tot),
     perHorizon: per,
     medianRelMae: median(rel),
     tame: { series: tameSeries, mse: safe(tameSq, tameN), mae: safe(tameAb, tameN) },

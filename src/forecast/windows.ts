@@ -4,10 +4,10 @@
  * with the last observed value (forward fill in z space, 0 = the training mean before any observation; no look-
  * ahead); missing targets are masked. Row layout of a batch: row r = b*K + k (window b, task k).
  */
-import type { MultiSeries } from '../series/index.ts';
+import { WindowIndex, type MultiSeries, type Part } from '../series/index.ts';
 import { ForecastError } from '../errors.ts';
 
-export type Part = 'train' | 'val' | 'test';
+export type { Part };
 
 /** Z-scored data prepared once per dataset. */
 export interface Prepared {
@@ -49,19 +49,18 @@ export function prepare(ds: MultiSeries): Prepared {
 
 /** Forecast origins t (first target step) whose targets [t, t+H) lie inside `part` and whose input has L steps. */
 export function origins(ds: MultiSeries, part: Part, L: number, H: number): Int32Array {
-  const { trainEnd, valEnd } = ds.split;
-  const [lo, hi] = part === 'train' ? [0, trainEnd] : part === 'val' ? [trainEnd, valEnd] : [valEnd, ds.T];
-  const first = Math.max(lo, L);
-  const last = hi - H; // inclusive
-  if (last < first) {
+  const w = new WindowIndex(ds, part, L, H);
+  if (w.length === 0) {
+    const { trainEnd, valEnd } = ds.split;
+    const [lo, hi] = part === 'train' ? [0, trainEnd] : part === 'val' ? [trainEnd, valEnd] : [valEnd, ds.T];
     throw new ForecastError(
       'forecast.too-short',
       `the ${part} split has no complete window (needs ${L} input + ${H} target steps; ${part} is steps [${lo}, ${hi}))`,
       'use a shorter --lookback/--horizon or a longer dataset',
     );
   }
-  const out = new Int32Array(last - first + 1);
-  for (let i = 0; i < out.length; i++) out[i] = first + i;
+  const out = new Int32Array(w.length);
+  for (let i = 0; i < out.length; i++) out[i] = w.first + i;
   return out;
 }
 

@@ -10,7 +10,7 @@ import { EdgeSet, parseAdjacencyKind, statisticalEdges, topologyEdges, offDiagon
 import { buildMultiSeries, DEFAULT_SPLIT, splitBoundaries, trainingStats } from './build.ts';
 import { lit, openDb } from './db.ts';
 import { gapReport, type GapSummary } from './gaps.ts';
-import { binSteps, binWide, counterReasons, gridOf, inferStep, invalidCounts, seriesPairs, wideEntities } from './resample.ts';
+import { binSteps, binWide, gridOf, inferStep, invalidCounts, seriesPairs, wideEntities } from './resample.ts';
 import { stageSource, type SourceKind } from './sources.ts';
 import { createTables, FORMAT_VERSION, readValues, writeAdjacency, writeMeta, writeSeries } from './store.ts';
 
@@ -126,8 +126,7 @@ export async function prepareDataset(o: PrepareOptions, onProgress?: PrepareProg
       await conn.run('DROP TABLE entity_map');
       await conn.run('DROP TABLE steps');
     } else {
-      await binSteps(conn, grid, staged.counters);
-      masked.push(...(await counterReasons(conn)));
+      await binSteps(conn, grid);
       // Series order: wide files keep their column order; otherwise entities in natural order, then metrics.
       pairs = staged.columnOrder ?? (await seriesPairs(conn));
       if (!staged.columnOrder) pairs.sort((a, b) => natural(a.entity, b.entity) || natural(a.metric, b.metric));
@@ -140,13 +139,9 @@ export async function prepareDataset(o: PrepareOptions, onProgress?: PrepareProg
         app.endRow();
       });
       app.closeSync();
-      await conn.run(`CREATE TABLE obs AS
-        SELECT s.t, m.k, s.value FROM (
-          SELECT entity, metric, t, value FROM gauge_steps
-          UNION ALL SELECT entity, metric, t, value FROM counter_steps WHERE value IS NOT NULL) s
-        JOIN series_map m USING (entity, metric)`);
+      await conn.run(`CREATE TABLE obs AS SELECT s.t, m.k, s.value FROM gauge_steps s JOIN series_map m USING (entity, metric)`);
       await conn.run('DROP TABLE series_map');
-      for (const t of ['gauge_steps', 'counter_steps']) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+      await conn.run('DROP TABLE gauge_steps');
     }
     await conn.run('DROP TABLE IF EXISTS src');
     const K = pairs.length;

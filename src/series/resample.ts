@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SeriesError } from '../errors.ts';
-import { lit, rows } from './db.ts';
+import { rows } from './db.ts';
 
 export interface Grid {
   start: number;
@@ -53,32 +53,15 @@ export async function seriesPairs(conn: DuckDBConnection): Promise<{ entity: str
 }
 
 /**
- * Creates temp table `binned(entity, metric, t, value, reason)`: one row per (series, step) that has a usable
- * sample; `reason` is set (and value NULL) for counter steps that cannot be differenced.
+ * Binning of a long-layout source (the `long` and `wide` file formats: gauges only; counters come only from the
+ * fixed-column sources, see {@link binWide}). Creates temp table `gauge_steps(entity, metric, t, value)`: one row
+ * per (series, step) with a usable sample, the mean of its samples.
  */
-export async function binSteps(conn: DuckDBConnection, g: Grid, counters: readonly string[]): Promise<void> {
-  const isCounter = counters.length > 0 ? `metric IN (${counters.map(lit).join(', ')})` : 'false';
+export async function binSteps(conn: DuckDBConnection, g: Grid): Promise<void> {
   const bucket = `CAST(floor((ts - ${g.start}) / ${g.stepSeconds}) AS INTEGER)`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE gauge_steps AS
     SELECT entity, metric, ${bucket} AS t, avg(v) AS value FROM cls
-    WHERE reason IS NULL AND NOT (${isCounter}) GROUP BY ALL`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE counter_steps AS
-    WITH last AS (
-      SELECT entity, metric, ${bucket} AS t, arg_max(v, [ts, v]) AS c FROM cls
-      WHERE reason IS NULL AND ${isCounter} GROUP BY ALL),
-    d AS (
-      SELECT entity, metric, t, c - lag(c) OVER w AS diff, lag(t) OVER w AS prev_t FROM last
-      WINDOW w AS (PARTITION BY entity, metric ORDER BY t))
-    SELECT entity, metric, t,
-      CASE WHEN prev_t = t - 1 AND diff >= 0 THEN diff END AS value,
-      CASE WHEN prev_t IS DISTINCT FROM t - 1 THEN 'counter-no-previous-step' WHEN diff < 0 THEN 'counter-reset' END AS reason
-    FROM d`);
-}
-
-/** Step-level counter reasons (counter-reset, counter-no-previous-step) by metric. */
-export async function counterReasons(conn: DuckDBConnection): Promise<{ metric: string; reason: string; count: number }[]> {
-  const r = await rows(conn, `SELECT metric, reason, count(*) AS n FROM counter_steps WHERE reason IS NOT NULL GROUP BY ALL ORDER BY ALL`);
-  return r.map((x) => ({ metric: String(x.metric), reason: String(x.reason), count: Number(x.n) }));
+    WHERE reason IS NULL GROUP BY ALL`);
 }
 
 export interface WideBinning {

@@ -67,11 +67,8 @@ export interface StagedSource {
   layout: 'wide' | 'long';
   /** Wide layout: metrics in column order. */
   metrics?: { name: string; counter: boolean }[];
-  /** Metric output order for alibaba/bitbrains (spec order); undefined = sorted (long) or column order (wide). */
-  metricOrder?: string[];
   /** Series order for wide input: the file's column order. */
   columnOrder?: { entity: string; metric: string }[];
-  counters: string[];
   /** failure_domain_1 per entity (Alibaba with --meta). */
   domainOf?: Map<string, string>;
   /** Human notes on rules applied (stored in meta, shown by info). */
@@ -262,7 +259,7 @@ async function stageAlibaba(conn: DuckDBConnection, o: SourceOptions): Promise<S
     domainOf = new Map(dom.map((r) => [String(r.m), String(r.d)]));
     notes.push('topology: metrics of one machine linked; same metric of machines sharing failure_domain_1 (most frequent value in machine_meta) linked');
   }
-  return { layout: 'wide', metrics: metrics.map((m) => ({ name: m.name, counter: !!m.counter })), metricOrder: metrics.map((m) => m.name), counters: metrics.filter((m) => m.counter).map((m) => m.name), domainOf, notes };
+  return { layout: 'wide', metrics: metrics.map((m) => ({ name: m.name, counter: !!m.counter })), domainOf, notes };
 }
 
 async function stageBitbrains(conn: DuckDBConnection, o: SourceOptions): Promise<StagedSource> {
@@ -289,8 +286,6 @@ async function stageBitbrains(conn: DuckDBConnection, o: SourceOptions): Promise
   return {
     layout: 'wide',
     metrics: metrics.map((m) => ({ name: m.name, counter: false })),
-    metricOrder: metrics.map((m) => m.name),
-    counters: [],
     notes: [
       'timestamps are Unix seconds (the source header says ms)',
       'rows with cpu_cores = 0 (zero capacity: VM off / no data) are masked; this is the zero-filled second stream of VMs 20 and 82',
@@ -329,7 +324,7 @@ async function stageLong(conn: DuckDBConnection, o: SourceOptions): Promise<Stag
         ${timeSql(ident(tcol!))} AS ts, TRY_CAST(${ident(vcol!)} AS DOUBLE) AS v,
         CASE WHEN ${timeSql(ident(tcol!))} IS NULL THEN 'bad-time' ELSE ${reasonSql(ident(vcol!), 'any')} END AS reason
       FROM ${rel}) WHERE entity IS NOT NULL AND metric IS NOT NULL ${entityFilter(o.entities)} ${metricFilter}`);
-  return { layout: 'long', counters: [], notes: [`long format: time=${tcol}, entity=${ecol}, metric=${mcol}, value=${vcol}`] };
+  return { layout: 'long', notes: [`long format: time=${tcol}, entity=${ecol}, metric=${mcol}, value=${vcol}`] };
 }
 
 async function stageWide(conn: DuckDBConnection, o: SourceOptions): Promise<StagedSource> {
@@ -364,7 +359,7 @@ async function stageWide(conn: DuckDBConnection, o: SourceOptions): Promise<Stag
     SELECT n.entity, n.metric, s.ts, TRY_CAST(s.raw AS DOUBLE) AS v,
       CASE WHEN s.ts IS NULL THEN 'bad-time' ELSE ${reasonSql('s.raw', 'any')} END AS reason
     FROM src s JOIN wide_names n ON s.name = n.name`);
-  return { layout: 'long', counters: [], columnOrder: keep, notes: [`wide format: time=${tcol}, ${keptCols.length} series columns (entity:metric split at the last colon)`] };
+  return { layout: 'long', columnOrder: keep, notes: [`wide format: time=${tcol}, ${keptCols.length} series columns (entity:metric split at the last colon)`] };
 }
 
 /** Stages the input as the `cls` view; validates files and columns. */

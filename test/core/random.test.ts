@@ -20,3 +20,8 @@ test('next() is uniform on [0,1): mean and variance within 4 standard errors', (
   assert.ok(Math.abs(mean - 0.5) < 4 * Math.sqrt(1 / 12 / n), `mean ${mean}`);
   assert.ok(Math.abs(v - 1 / 12) < 0.002, `var ${v}`);
 });
+
+test('the sequence of a seed is pinned (seeding and generator unchanged, so saved experiments rerun)', () => {
+  const r = new Rng(42);
+  assert.deepEqual(Array.from({ length: 4 }, () => r.nextU32()), [2837322924, 544945897, 479756282, 3500138142]);
+});

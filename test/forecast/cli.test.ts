@@ -49,3 +49,13 @@ test('forecast train / eval / predict on the real Alibaba data, and a clear erro
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an unknown --backend is a one-line user error naming the flag and the choices', () => {
+  for (const args of [['forecast', 'eval', '--model', 'm', '--data', 'd.duckdb'], ['experiment', 'forecast', '--data', 'd.duckdb', '--out', 'o']]) {
+    const r = run([...args, '--backend', 'gpu']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /--backend "gpu": unknown backend/);
+    assert.match(r.stderr, /auto, wasm, cpu, tensorflow/);
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
+  }
+});

@@ -1,8 +1,12 @@
 /** Tiny in-memory datasets for the forecast tests. */
-import { buildMultiSeries, type MultiSeries, type SparseAdjacency } from '../../src/series/index.ts';
+import { buildMultiSeries, type MultiSeries } from '../../src/series/index.ts';
+import { topologyEdges } from '../../src/series/adjacency.ts';
 import { Rng } from '../../src/random.ts';
 
-/** E entities x M metrics of daily sines + noise + a level step, with a few missing values; same-entity adjacency. */
+/**
+ * E entities x M metrics of daily sines + noise + a level step, with a few missing values; same-entity (topology)
+ * adjacency.
+ */
 export function tinyDataset(opts: { T?: number; E?: number; M?: number; seed?: number } = {}): MultiSeries {
   const T = opts.T ?? 400;
   const E = opts.E ?? 2;
@@ -19,18 +23,9 @@ export function tinyDataset(opts: { T?: number; E?: number; M?: number; seed?: n
   }
   values[10 * K + 1] = NaN;
   values[300 * K + 2] = NaN;
-  const rowPtr = new Int32Array(K + 1);
-  const cols: number[] = [];
-  const vals: number[] = [];
-  for (let k = 0; k < K; k++) {
-    const e = Math.floor(k / M);
-    for (let j = 0; j < M; j++) {
-      cols.push(e * M + j);
-      vals.push(1 / M);
-    }
-    rowPtr[k + 1] = cols.length;
-  }
-  const adjacency: SparseAdjacency = { kind: 'topology', rowPtr, colIdx: Int32Array.from(cols), values: Float64Array.from(vals) };
+  const entityOf = names.map((n) => n.slice(0, n.indexOf(':')));
+  const metricOf = names.map((n) => n.slice(n.indexOf(':') + 1));
+  const adjacency = topologyEdges(entityOf, metricOf).toAdjacency('topology');
   return buildMultiSeries({ values, T, K, names, stepSeconds: 1800, adjacency });
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allocBatch, fillBatch, prepare } from '../../src/forecast/windows.ts';
+import { allocBatch, fillBatch, origins, prepare } from '../../src/forecast/windows.ts';
 import { tinyDataset } from './helpers.ts';
 
 test('fillBatch: row b*K+k holds task k of window b, zero-padded before the start, targets masked past the end', () => {
@@ -29,4 +29,15 @@ test('fillBatch: row b*K+k holds task k of window b, zero-padded before the star
     }
   }
   assert.equal(buf.ym[(2 * K) * H + 1], 0, 'the step after the last one is masked');
+});
+
+test('origins: every origin whose targets lie in the part; a part too short for one window is a ForecastError', () => {
+  const ds = tinyDataset({ T: 100 }); // train [0,70), val [70,80), test [80,100)
+  assert.deepEqual([...origins(ds, 'train', 16, 4)], Array.from({ length: 70 - 4 - 16 + 1 }, (_, i) => 16 + i));
+  assert.deepEqual([...origins(ds, 'test', 16, 4)], Array.from({ length: 100 - 4 - 80 + 1 }, (_, i) => 80 + i));
+  assert.throws(() => origins(ds, 'val', 16, 11), (e: Error & { code?: string }) => {
+    assert.match(e.message, /val split has no complete window .* val is steps \[70, 80\)/);
+    assert.equal(e.name, 'ForecastError');
+    return true;
+  });
 });

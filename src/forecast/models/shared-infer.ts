@@ -12,7 +12,7 @@
  * - eq. 3's A u uses the CSR lists in JS (nnz x d_g multiply-adds) instead of the dense K x K product;
  * - eq. 5: shared and exclusive heads in one product with [W_shared | W_excl]; the group selection is a multiply
  *   by a constant 0/1 mask and a product with a constant stacked-identity matrix.
- * Constant tensors are built once per model (masks once per batch size).
+ * Constant tensors are built once per model (masks once per batch size); the patch constants are shared.ts's.
  */
 import { tf } from '../backend.ts';
 import type { ParamStore } from '../params.ts';
@@ -30,21 +30,17 @@ export interface SharedShape {
   used: number;
   recent: number;
   r: number;
+  /** The training path's constants, owned (and disposed) by shared.ts: later[q, p] = 1 if q > p, [P, P]. */
+  laterSum: tf.Tensor2D;
+  /** [1, P] one-hot of patch 0 (a_0 = 1). */
+  first: tf.Tensor2D;
 }
 
 export function createSharedInfer(ctx: ModelContext, params: ParamStore, adj: AdjacencyOp | null, shape: SharedShape): SharedInfer {
   const { K, L, H, hidden: d, groupCount: G } = ctx;
-  const { S, P, used, recent, r } = shape;
+  const { S, P, used, recent, r, laterSum, first } = shape;
   const p = (n: string) => params.v(n) as unknown as tf.Tensor2D;
   const b = (n: string) => params.v(n) as unknown as tf.Tensor1D;
-
-  // later[q, p] = 1 if q > p: after[n, p] = sum_{q>p} log(1 - a[n, q]).
-  const later = new Float32Array(P * P);
-  for (let q = 0; q < P; q++) for (let pp = 0; pp < q; pp++) later[q * P + pp] = 1;
-  const laterSum = tf.keep(tf.tensor2d(later, [P, P]));
-  const firstRow = new Float32Array(P);
-  firstRow[0] = 1;
-  const first = tf.keep(tf.tensor2d(firstRow, [1, P]));
   // Head combination: columns [0, H) shared head, [H + g*H, H + (g+1)*H) exclusive head of group g.
   const W = (1 + G) * H;
   const sumM = new Float32Array(W * H);
@@ -150,7 +146,6 @@ export function createSharedInfer(ctx: ModelContext, params: ParamStore, adj: Ad
       return tf.add(tf.add(y, ySkip), last) as tf.Tensor2D;
     },
     dispose() {
-      for (const t of [laterSum, first]) t.dispose();
       headSum.dispose();
       for (const m of masks.values()) m.dispose();
       masks.clear();

@@ -84,7 +84,7 @@ export function createShared(ctx: ModelContext, seed: number): NeuralForecaster 
   const later = new Float32Array(P * P); // later[q, p] = 1 if q > p
   for (let q = 0; q < P; q++) for (let pp = 0; pp < q; pp++) later[q * P + pp] = 1;
   const laterSum = tf.tensor2d(later, [P, P]);
-  const fast = createSharedInfer(ctx, params, adj, { S, P, used, recent, r });
+  const fast = createSharedInfer(ctx, params, adj, { S, P, used, recent, r, laterSum, first });
 
   return {
     params,
