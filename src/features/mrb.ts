@@ -35,9 +35,9 @@ export interface MrbGeometry {
 export const DEFAULT_MRB: MrbGeometry = { components: 12, log2Bits: 15, setmaxFill: 0.7 };
 
 export function checkGeometry(g: MrbGeometry): void {
-  if (!(g.components >= 2 && g.components <= 16 && Number.isInteger(g.components))) throw new RangeError('MRB components must be an integer in 2..16');
-  if (!(g.log2Bits >= 6 && g.log2Bits <= 20 && Number.isInteger(g.log2Bits))) throw new RangeError('MRB log2Bits must be an integer in 6..20');
-  if (!(g.setmaxFill > 0 && g.setmaxFill < 1)) throw new RangeError('MRB setmaxFill must be in (0, 1)');
+  if (!(g.components >= 2 && g.components <= 16 && Number.isInteger(g.components))) throw new RangeError(`MRB components must be an integer in 2..16, got ${g.components}`);
+  if (!(g.log2Bits >= 6 && g.log2Bits <= 20 && Number.isInteger(g.log2Bits))) throw new RangeError(`MRB log2Bits must be an integer in 6..20, got ${g.log2Bits}`);
+  if (!(g.setmaxFill > 0 && g.setmaxFill < 1)) throw new RangeError(`MRB setmaxFill must be in (0, 1), got ${g.setmaxFill}`);
 }
 
 /** Words (32-bit) of one sketch. */
@@ -45,12 +45,17 @@ export function mrbWords(g: MrbGeometry): number {
   return (g.components << g.log2Bits) >>> 5;
 }
 
+/** Zero bits a component needs to be not too full (fill <= setmax). */
+function minZeros(g: MrbGeometry): number {
+  const b = 1 << g.log2Bits;
+  return b - Math.floor(g.setmaxFill * b);
+}
+
 /** The base: first component whose fill is <= setmax (the last component if none). */
 export function mrbBase(zeros: Int32Array, off: number, g: MrbGeometry): number {
-  const b = 1 << g.log2Bits;
-  const minZeros = b - Math.floor(g.setmaxFill * b);
+  const min = minZeros(g);
   const last = g.components - 1;
-  for (let i = 0; i < last; i++) if (zeros[off + i]! >= minZeros) return i;
+  for (let i = 0; i < last; i++) if (zeros[off + i]! >= min) return i;
   return last;
 }
 
@@ -72,8 +77,7 @@ export function mrbEstimate(zeros: Int32Array, off: number, g: MrbGeometry): num
 
 /** True when the last component is more than setmax full: the estimate is then only a lower bound. */
 export function mrbSaturated(zeros: Int32Array, off: number, g: MrbGeometry): boolean {
-  const b = 1 << g.log2Bits;
-  return zeros[off + g.components - 1]! < b - Math.floor(g.setmaxFill * b);
+  return zeros[off + g.components - 1]! < minZeros(g);
 }
 
 /** A standalone multi-resolution bitmap. */

@@ -456,8 +456,7 @@ export class SketchEngine implements DistinctEngine {
       if (this.dense[a] === 0) {
         // Commit this batch's keys (mark them). Their interval bits are set only if the aggregate turns dense
         // (toDense), so a sparse interval costs no random writes into the 352 KiB interval bitmap.
-        if (this.scratch.length < tab.size - tab.batchStart) this.scratch = new Int32Array(2 * (tab.size - tab.batchStart));
-        tab.commitBatch(this.scratch);
+        tab.commitBatch();
         continue;
       }
       if (this.logIsFull[a] === 0) {

@@ -129,20 +129,11 @@ export class SparseKeyTable {
     this.mask = mask;
   }
 
-  /**
-   * Marks this batch's keys (entries from batchStart) committed; writes their hashes into `out` (from 0) and
-   * returns their number (the caller sets their interval-bitmap bits).
-   */
-  commitBatch(out: Int32Array): number {
+  /** Marks this batch's keys (entries from batchStart) committed to the interval. */
+  commitBatch(): void {
     const t = this.t;
-    let m = 0;
-    for (let k = this.batchStart; k < this.size; k++) {
-      const p = 2 * this.filled[k]!;
-      t[p + 1] |= 1;
-      out[m++] = t[p]!;
-    }
+    for (let k = this.batchStart; k < this.size; k++) t[2 * this.filled[k]! + 1] |= 1;
     this.batchStart = this.size;
-    return m;
   }
 
   /** Writes the hashes of all keys in the table into `out` (from 0); returns their number. */

@@ -60,7 +60,7 @@ export class ApplicationQuery implements Query<ApplicationValue> {
 
   constructor(opts: ApplicationOptions = {}) {
     const classes = opts.classes ?? DEFAULT_APP_CLASSES;
-    if (classes.length > 250) throw new UserError('queries.too-many-classes', `${classes.length} application classes (max 250)`);
+    if (classes.length > 250) throw new UserError('queries.too-many-classes', `application query: ${classes.length} classes given, at most 250 fit its one-byte class codes`, 'merge classes (a class may list many ports and port ranges)');
     this.classNames = [...classes.map((c) => c.name), 'other', 'non-tcp-udp'];
     classes.forEach((c, k) => {
       fill(this.tcpMap, c.tcp ?? [], k + 1, c.name);

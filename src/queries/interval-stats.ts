@@ -23,16 +23,6 @@ export class IntervalStats {
     this.processed += sel.length;
   }
 
-  /** Packets offered in the interval (every packet of every batch). */
-  get offeredPackets(): number {
-    return this.offered;
-  }
-
-  /** Packets the query processed in the interval. */
-  get processedPackets(): number {
-    return this.processed;
-  }
-
   /** min / max / packet-weighted mean of the rates seen; all 1 when no batch was seen. */
   rates(): { min: number; max: number; mean: number } {
     if (this.minRate === Infinity) return { min: 1, max: 1, mean: 1 };

@@ -76,8 +76,6 @@ export class PatternSearchQuery implements Query<PatternSearchValue> {
     });
     const byFirst = [...this.pats.keys()].sort((a, b) => this.pats[a]![0]! - this.pats[b]![0]! || a - b);
     this.order = Int32Array.from(byFirst);
-    this.firstStart.fill(0);
-    this.firstEnd.fill(0);
     for (let j = 0; j < byFirst.length; j++) {
       const f = this.pats[byFirst[j]!]![0]!;
       if (this.firstEnd[f] === 0) this.firstStart[f] = j;

@@ -104,8 +104,9 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     for (let j = 0; j < sel.length; j++) {
       const i = idx[j]!;
       const s = table.upsert(batch, i);
-      if (fh === undefined) recordSampledPacket(table.vals, table.valueIndex(s) + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
-      if (fh !== undefined) {
+      if (fh === undefined) {
+        recordSampledPacket(table.vals, table.valueIndex(s) + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
+      } else {
         const h = fh[i]!;
         const v = table.vals;
         const o = table.valueIndex(s) + MIN_HASH;

@@ -15,8 +15,6 @@ import { Rng } from '../random.ts';
 import { type FlowHashTables, hashBatch, newFlowHashTables } from './flow-hash.ts';
 import { checkRate } from './packet-sampler.ts';
 
-export { flowThreshold };
-
 export interface FlowSample {
   readonly sel: Selection;
   /** The effective rate (the requested one, clamped to the interval's minimum so far). */

@@ -16,6 +16,7 @@ test('loadcast features check --json reports families, saturation, batches and p
   assert.equal(Object.keys(r.families).length, 26);
   for (const fe of Object.values(r.families) as { p99RelError: number; maxRelError: number }[]) {
     assert.equal(typeof fe.p99RelError, 'number');
+    assert.ok(fe.p99RelError >= 0 && fe.p99RelError <= fe.maxRelError);
     assert.ok(fe.maxRelError <= 0.02);
   }
 });

@@ -1,12 +1,8 @@
 /** Test helpers: build PacketBatch objects by hand, and a few plain-JS reference computations. */
-import { type PacketBatch, type Selection, selectAll } from '../../src/capture/index.ts';
+import type { PacketBatch } from '../../src/capture/index.ts';
 import { makeBatch, type Pkt } from '../helpers/batch.ts';
 
 export { makeBatch, type Pkt };
-
-export function all(batch: PacketBatch): Selection {
-  return selectAll(batch);
-}
 
 /** Plain-string 5-tuple key of packet i (tests only). */
 export function tupleKey(b: PacketBatch, i: number): string {

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readBatches } from '../../src/capture/index.ts';
+import { readBatches, selectAll } from '../../src/capture/index.ts';
 import {
   ActiveFlowsQuery,
   ApplicationQuery,
   CounterQuery,
   createQueries,
+  flowThreshold,
   FlowsQuery,
   HighWatermarkQuery,
   PatternSearchQuery,
@@ -19,8 +20,8 @@ import {
   createTrace,
 } from '../../src/queries/index.ts';
 import type { BatchContext, FlushContext } from '../../src/queries/query.ts';
-import { FlowSampler, flowThreshold } from '../../src/shed/flow-sampler.ts';
-import { all, makeBatch, type Pkt, syntheticBatches, tupleKey } from './helpers.ts';
+import { FlowSampler } from '../../src/shed/flow-sampler.ts';
+import { makeBatch, type Pkt, syntheticBatches, tupleKey } from './helpers.ts';
 
 const ctx: BatchContext = { rate: 1, intervalStartNs: 0n };
 const flush: FlushContext = { intervalStartNs: 0n, intervalEndNs: 1_000_000_000n, finalRate: 1 };
@@ -31,12 +32,13 @@ describe('counter', () => {
   it('counts packets and bytes, scales by 1/p per batch, and reports rates and coverage', () => {
     const q = new CounterQuery();
     const b = makeBatch([{ src: 1, dst: 2, len: 100 }, { src: 1, dst: 2, len: 300 }, { src: 3, dst: 4, len: 50 }]);
-    q.process(b, all(b), ctx);
+    q.process(b, selectAll(b), ctx);
     q.process(b, { idx: Uint32Array.from([1]), length: 1 }, { rate: 0.25, intervalStartNs: 0n });
     const r = q.flush(flush);
     assert.equal(r.value.packets, 3 + 4);
     assert.equal(r.value.bytes, 450 + 1200);
     assert.equal(r.value.sampledPackets, 4);
+    assert.equal(r.value.sampledBytes, 450 + 300);
     assert.deepEqual(r.rates, { min: 0.25, max: 1, mean: (3 * 1 + 3 * 0.25) / 6 });
     assert.equal(r.coverage, 4 / 6);
     assert.equal(r.correction, 'horvitz-thompson');
@@ -60,7 +62,7 @@ describe('application', () => {
       { proto: 1, src: 1, dst: 2, len: 70 },
       { proto: 17, src: 1, dst: 2, sport: 40000, dport: 123, len: 80 },
     ]);
-    q.process(b, all(b), ctx);
+    q.process(b, selectAll(b), ctx);
     const v = q.flush(flush).value;
     assert.deepEqual(v['http'], { packets: 1, bytes: 10 });
     assert.deepEqual(v['https'], { packets: 1, bytes: 20 });
@@ -82,7 +84,7 @@ describe('flows and active-flows', () => {
       { proto: 17, src: ip(10, 0, 0, 3), dst: ip(10, 0, 0, 4), sport: 5, dport: 53, len: 1000 },
       { proto: 6, src: ip(10, 0, 0, 1), dst: ip(10, 0, 0, 2), sport: 2, dport: 80, len: 10 },
     ]);
-    q.process(b, all(b), ctx);
+    q.process(b, selectAll(b), ctx);
     const v = q.flush(flush).value;
     assert.equal(v.records, 3);
     assert.equal(v.recordsHeld, 3);
@@ -101,7 +103,7 @@ describe('flows and active-flows', () => {
     const rates = [1, 0.8, 0.8, 0.5, 0.9, 0.3, 0.3, 0.6, 0.3, 0.3];
     const hashOf = new Map<string, number>();
     batches.forEach((b, j) => {
-      const { sel, rate } = sampler.sample(b, all(b), rates[j]!);
+      const { sel, rate } = sampler.sample(b, selectAll(b), rates[j]!);
       const c: BatchContext = { rate, intervalStartNs: 0n, flowHash: sampler.hashes };
       flows.process(b, sel, c);
       active.process(b, sel, c);
@@ -124,8 +126,8 @@ describe('flows and active-flows', () => {
     const b = makeBatch(pkts);
     const q = new ActiveFlowsQuery({ maxFlows: 1000 });
     const fq = new FlowsQuery({ maxFlows: 1000 });
-    q.process(b, all(b), ctx);
-    fq.process(b, all(b), ctx);
+    q.process(b, selectAll(b), ctx);
+    fq.process(b, selectAll(b), ctx);
     assert.equal(q.table.size, 1000);
     const v = q.flush(flush).value;
     assert.equal(v.evictions, 4000);
@@ -140,7 +142,7 @@ describe('flows and active-flows', () => {
     // Two one-packet flows seen at 0.5 weigh 1/0.5 each; a flow seen with 2 packets weighs 1.
     const b = makeBatch([{ src: 1, dst: 2 }, { src: 3, dst: 4 }, { src: 5, dst: 6 }, { src: 5, dst: 6 }]);
     const q = new ActiveFlowsQuery();
-    q.process(b, all(b), { rate: 0.5, intervalStartNs: 0n });
+    q.process(b, selectAll(b), { rate: 0.5, intervalStartNs: 0n });
     const r = q.flush({ ...flush, finalRate: 0.5 });
     assert.equal(r.correction, 'sampled-distinct');
     assert.equal(r.value.sampledFlows, 3);
@@ -159,7 +161,7 @@ describe('top-destinations and super-sources', () => {
       { src: 3, dst: ip(3, 3, 3, 3), len: 100 },
       { src: 3, dst: [0x20010db8, 0, 0, 1], len: 50 },
     ]);
-    q.process(b, all(b), { rate: 0.5, intervalStartNs: 0n });
+    q.process(b, selectAll(b), { rate: 0.5, intervalStartNs: 0n });
     const v = q.flush(flush).value;
     assert.deepEqual(v.top, [
       { addr: '2.2.2.2', bytes: 1200, packets: 4 },
@@ -174,7 +176,7 @@ describe('top-destinations and super-sources', () => {
     for (let d = 0; d < 5; d++) pkts.push({ src: ip(7, 7, 7, 7), dst: 1000 + d });
     const b = makeBatch(pkts);
     const q = new SuperSourcesQuery({ threshold: 50, k: 5 });
-    q.process(b, all(b), ctx);
+    q.process(b, selectAll(b), ctx);
     const v = q.flush(flush).value;
     assert.deepEqual(v.sources, [{ addr: '6.6.6.6', fanout: 60 }]);
     assert.equal(v.omitted, 0);
@@ -219,7 +221,7 @@ describe('high-watermark', () => {
       ],
       100_000_000n,
     );
-    q.process(b, all(b), { rate: 0.5, intervalStartNs: 0n });
+    q.process(b, selectAll(b), { rate: 0.5, intervalStartNs: 0n });
     const v = q.flush({ intervalStartNs: 0n, intervalEndNs: 1_000_000_000n, finalRate: 1 }).value;
     // Slot 12 (120..130 ms) holds 1500 B x 2 = 3000 B in 10 ms = 2.4 Mbit/s.
     assert.equal(v.peakSlotOffsetNs, 120e6);
@@ -242,7 +244,7 @@ describe('trace and registry', () => {
         ],
         1_600_000_000_000_000_000n,
       );
-      q.process(b, all(b), ctx);
+      q.process(b, selectAll(b), ctx);
       const r = q.flush(flush);
       await q.close();
       assert.equal(r.value.packets, 1);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { type PacketBatch, readBatches } from '../../src/capture/index.ts';
+import { type PacketBatch, readBatches, selectAll } from '../../src/capture/index.ts';
 import {
   ActiveFlowsQuery,
   ApplicationQuery,
@@ -21,7 +21,7 @@ import {
   TopDestinationsQuery,
 } from '../../src/queries/index.ts';
 import type { FlushContext } from '../../src/queries/query.ts';
-import { all, tupleKey } from './helpers.ts';
+import { tupleKey } from './helpers.ts';
 
 const DIR = '../shared/data/pcap';
 const INTERVAL_NS = 1_000_000_000n;
@@ -155,7 +155,7 @@ describe('unsampled queries equal a plain reference on every shared trace', () =
         if (cur !== undefined && start !== cur) check(cur);
         cur = start;
         const ctx = { rate: 1, intervalStartNs: start };
-        const sel = all(b);
+        const sel = selectAll(b);
         for (const q of [counter, app, flows, active, top, ss, pat, hw]) q.process(b, sel, ctx);
         for (let i = 0; i < b.count; i++) ref.add(b, i, start);
         total += b.count;

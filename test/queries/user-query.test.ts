@@ -44,6 +44,11 @@ describe('loadUserQuery', () => {
     );
     const q = await loadUserQuery(p);
     assert.equal(q.name, 'n');
+    // The loaded object is the module's own (not a copy): its methods run on the module's state.
+    const sel = { idx: Uint32Array.from([0, 1, 2]), length: 3 };
+    q.process(undefined as never, sel, { rate: 1, intervalStartNs: 0n });
+    q.process(undefined as never, sel, { rate: 1, intervalStartNs: 0n });
+    assert.equal(q.flush({ intervalStartNs: 0n, intervalEndNs: 1n, finalRate: 1 }).value, 6);
   });
 
   it('gives clear UserErrors for a missing module, no default export, a bad contract and a throwing module', async () => {

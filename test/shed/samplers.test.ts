@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { selectAll } from '../../src/capture/batch.ts';
 import { Rng } from '../../src/random.ts';
 import { flowHash, hashBatch, newFlowHashTables } from '../../src/shed/flow-hash.ts';
-import { FlowSampler, flowThreshold } from '../../src/shed/flow-sampler.ts';
+import { flowThreshold } from '../../src/queries/flow-count.ts';
+import { FlowSampler } from '../../src/shed/flow-sampler.ts';
 import { PacketSampler } from '../../src/shed/packet-sampler.ts';
 import { makeBatch, type Pkt } from '../queries/helpers.ts';
 
