@@ -202,7 +202,6 @@ export class MonitorEngine {
           if (plan.done || !plan.shedding) break;
           const re = this.floored(this.pred, this.sels, 0);
           const next = ctl.refine(re, plan);
-          this.unfreezeRefined(next, plan, re, first);
           if (sameRates(next.rates, plan.rates)) break;
           plan = next;
         }
@@ -285,25 +284,6 @@ export class MonitorEngine {
     };
     if (alloc) this.state.allocBatches++;
     return this.record(batch, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes, split, alloc);
-  }
-
-  /**
-   * The refinement may disable (rate 0) a query that the first plan gave a positive rate, when the affine cost
-   * model through its two evaluated points has an intercept that alone exceeds the available time. That
-   * intercept is an extrapolation of the regression below the batch sizes it was fitted on (the true cost of an
-   * empty sample is ~0), and the seed never disables a query this way: it only scales the rate by available /
-   * predicted (section V.A). Such a query gets that proportional step instead. Disabling because even the
-   * minimum rates do not fit (the first plan's decision) is kept.
-   */
-  private unfreezeRefined(next: ShedPlan, prev: ShedPlan, re: Float64Array, first: Float64Array): void {
-    let sum = 0;
-    for (let i = 0; i < this.n; i++) if (prev.rates[i]! > 0) sum += re[i]!;
-    const step = sum > 0 ? Math.min(1, next.availableNs / (sum * (1 + next.errorTerm))) : 1;
-    for (let i = 0; i < this.n; i++) {
-      if (next.rates[i]! > 0 || !(first[i]! > 0) || !(prev.rates[i]! > 0)) continue;
-      next.rates[i] = Math.max(1e-3, prev.rates[i]! * step);
-      next.frozen[i] = 0;
-    }
   }
 
   /**

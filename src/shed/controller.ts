@@ -39,10 +39,18 @@
  *   (0.9) of the available time, their rates are raised (up to 1) in proportion to available / (sampled-batch
  *   prediction x (1 + ê)), so that a full-batch prediction far above the truth (a regression extrapolating on
  *   a flood) does not shed for nothing; the next refinement checks the raise on the re-sampled batch.
+ * - Only the first plan disables queries (when even the minimum rates do not fit). A refinement can reach rate
+ *   0 for a query when its affine model's intercept alone exceeds the available time; that intercept is an
+ *   extrapolation of the regression below the batch sizes it was fitted on (the true cost of an empty sample
+ *   is ~0), and the seed never disables a query that way: it scales the rate by available / predicted (section
+ *   V.A). Such a query gets that proportional step instead (at least {@link MIN_REFINED_RATE}).
  */
 import { allocateRates } from './allocate.ts';
 import type { Budget } from './budget.ts';
 import { Smoothed } from './smoothing.ts';
+
+/** Lowest rate a refinement gives a query instead of disabling it. */
+const MIN_REFINED_RATE = 1e-3;
 
 export interface ShedControllerOptions {
   /** Number of queries (predictions and rates are indexed 0..queries-1). */
@@ -98,6 +106,8 @@ export interface ShedPlan {
   prevCostsNs: Float64Array;
   /** Per query: the predicted cost at {@link rates} when known (the full-rate predictions for a first plan at rate 1). */
   costsNs: Float64Array;
+  /** The rates of the batch's first plan (carried through the refinements). */
+  firstRates: Float64Array;
   /** 0 for {@link ShedController.plan}, then 1, 2, ... per refinement. */
   iteration: number;
   /** Nothing more to refine: within budget, not shedding, or out of refinement rounds. */
@@ -191,13 +201,13 @@ export class ShedController {
     const ones = new Float64Array(n).fill(1);
     const preds = Float64Array.from(predictions);
     if (!this.budget.ready) {
-      return this.result(ones, new Uint8Array(n), Number.POSITIVE_INFINITY, total, total, 1, 0, true, ones, preds, preds);
+      return this.result(ones, new Uint8Array(n), Number.POSITIVE_INFINITY, total, total, 1, 0, true, ones, preds, preds, ones);
     }
     const avail = this.availableNs();
     const inflated = total * (1 + e);
     const globalRate = inflated > 0 ? Math.min(1, Math.max(0, avail / inflated)) : 1;
     if (inflated <= avail) {
-      return this.result(ones, new Uint8Array(n), avail, total, total, globalRate, 0, false, ones, preds, preds);
+      return this.result(ones, new Uint8Array(n), avail, total, total, globalRate, 0, false, ones, preds, preds, ones);
     }
     const costs = new Float64Array(n);
     for (let q = 0; q < n; q++) costs[q] = predictions[q]! * (1 + e);
@@ -205,7 +215,7 @@ export class ShedController {
     let planned = 0;
     for (let q = 0; q < n; q++) planned += a.rates[q]! * predictions[q]!;
     // The cost at the planned rates is unknown until re-predicted: mark it NaN.
-    return this.result(a.rates, a.frozen, avail, total, planned, globalRate, 0, false, ones, preds, new Float64Array(n).fill(NaN));
+    return this.result(a.rates, a.frozen, avail, total, planned, globalRate, 0, false, ones, preds, new Float64Array(n).fill(NaN), a.rates.slice());
   }
 
   /**
@@ -227,7 +237,7 @@ export class ShedController {
     const fits = sum * (1 + e) <= avail;
     const raise = raisable && sum * (1 + e) < this.raiseBelow * avail;
     if (prev.warmingUp || (fits && !raise) || prev.iteration >= this.maxRefinements) {
-      const out = this.result(prev.rates.slice(), prev.frozen.slice(), avail, sum, sum, prev.globalRate, iteration, prev.warmingUp, prev.prevRates, prev.prevCostsNs, cur);
+      const out = this.result(prev.rates.slice(), prev.frozen.slice(), avail, sum, sum, prev.globalRate, iteration, prev.warmingUp, prev.prevRates, prev.prevCostsNs, cur, prev.firstRates);
       out.done = true;
       return out;
     }
@@ -258,14 +268,21 @@ export class ShedController {
     const alloc = allocateRates(slope, this.minRates, avail - fixedTotal);
     const rates = new Float64Array(n);
     const frozen = new Uint8Array(n);
+    // Proportional step (the seed's available / predicted rule) for queries the refinement alone would disable.
+    const step = sum > 0 ? Math.min(1, avail / (sum * (1 + e))) : 1;
     let planned = 0;
     for (let q = 0; q < n; q++) {
       frozen[q] = prev.frozen[q]! | alloc.frozen[q]!;
       // A monotone query's rate only falls; a raise (packet sampling, plan well under budget) stays <= 1.
       rates[q] = frozen[q] ? 0 : this.monotone[q] || !raise ? Math.min(prev.rates[q]!, alloc.rates[q]!) : Math.min(1, alloc.rates[q]!);
+      if (rates[q] === 0 && prev.firstRates[q]! > 0 && prev.rates[q]! > 0) {
+        // Never disabled by a refinement (see the class comment): scaled instead.
+        rates[q] = Math.max(MIN_REFINED_RATE, prev.rates[q]! * step);
+        frozen[q] = 0;
+      }
       if (rates[q]! > 0) planned += fixed[q]! + (rates[q]! * slope[q]!) / (1 + e);
     }
-    return this.result(rates, frozen, avail, sum, planned, prev.globalRate, iteration, false, prev.rates, cur, new Float64Array(n).fill(NaN));
+    return this.result(rates, frozen, avail, sum, planned, prev.globalRate, iteration, false, prev.rates, cur, new Float64Array(n).fill(NaN), prev.firstRates);
   }
 
   /**
@@ -320,6 +337,7 @@ export class ShedController {
     prevRates: Float64Array,
     prevCostsNs: Float64Array,
     costsNs: Float64Array,
+    firstRates: Float64Array,
   ): ShedPlan {
     const e = warmingUp ? 0 : this.error.value;
     let shedding = false;
@@ -339,6 +357,7 @@ export class ShedController {
       prevRates,
       prevCostsNs,
       costsNs,
+      firstRates,
       iteration,
       done: warmingUp || !shedding || iteration >= this.maxRefinements,
       warmingUp,

@@ -170,3 +170,22 @@ test('refine raises non-monotone (packet-sampled) rates when the sampled-batch p
   assert.equal(r.rates[0], 0.1);
   assert.equal(r.done, true);
 });
+
+test('a refinement never disables a query the first plan ran: an intercept above the available time gets the proportional step', () => {
+  const c = new ShedController({ queries: 2, budget: Budget.absolute(10 * MS) });
+  const q = c.plan([12 * MS, 8 * MS]); // rates 0.5, 0.5
+  assert.deepEqual(Array.from(q.firstRates), Array.from(q.rates));
+  // Query 0 barely got cheaper at half rate: the secant through (1, 12 ms) and (0.5, 11.5 ms) has an intercept of
+  // 11 ms, more than the whole 10 ms available, so the affine allocation alone would give it nothing.
+  const r = c.refine([11.5 * MS, 4 * MS], q);
+  const step = 10 / (11.5 + 4);
+  assert.equal(r.frozen[0], 0);
+  assert.ok(Math.abs(r.rates[0]! - 0.5 * step) < 1e-12, String(r.rates[0]));
+  assert.ok(r.rates[1]! > 0 && r.rates[1]! <= 0.5);
+  assert.deepEqual(Array.from(r.firstRates), Array.from(q.firstRates)); // carried through refinements
+  // A query the first plan froze (minimum rates do not fit) stays frozen.
+  const m = new ShedController({ queries: 2, budget: Budget.absolute(12 * MS), minRates: [0.5, 0.5] });
+  const f = m.plan([10 * MS, 20 * MS]);
+  assert.deepEqual(Array.from(f.frozen), [0, 1]);
+  assert.equal(m.refine([9 * MS, 0], f).rates[1], 0);
+});
