@@ -1,7 +1,13 @@
 /**
  * Multiple linear regression cost predictor (seed 004 section IV.C, eq. 1), CoMo style: per query and per
- * batch, select features with the FCBF variant (./fcbf.ts) over the last `history` (60) observations, then fit
- * OLS with an intercept on the selected features and predict; negative predictions clamp to 0.
+ * batch, select features with the FCBF variant (./fcbf.ts) over the last `history` (60) observations, then fit a
+ * linear model with an intercept on the selected features and predict; negative predictions clamp to 0.
+ *
+ * Two refinements over the seed, both on by default and both switchable off (`regression: 'ols'`,
+ * `feedback: false`) to get the seed's plain OLS back:
+ * - the fit minimises relative rather than absolute squared error (./window-regression.ts explains why);
+ * - an AR(1) model of the one-step relative residuals corrects for measurement noise that persists across
+ *   batches (./residual-feedback.ts).
  *
  * Fallbacks, reported in {@link MlrPredictor.fallback}:
  * - fewer than `minObservations` (10) observations: EWMA (alpha 0.3) of past costs (`warmup`);
@@ -12,15 +18,17 @@
  * The history should hold what really ran: `observe(features of the batch after shedding, measured cost)`.
  * Batches flagged for GC are simply not observed; the caller decides (the predictor cannot know).
  *
- * Cost: the model depends only on the history, so it is refitted lazily once per new observation (on the first
+ * Cost: the FCBF statistics are kept incrementally (./sliding-correlations.ts, O(features) per observation);
+ * the model depends only on the history, so it is refitted lazily once per new observation (on the first
  * predict after it); further predicts on re-extracted features of a sampled batch cost a dot product.
  */
 import { checkCost, EwmaPredictor } from './ewma.ts';
-import { CorrelationWorkspace } from './fcbf.ts';
-import { CostHistory } from './history.ts';
-import { solveLeastSquares } from './ols.ts';
+import { selectFeatures } from './fcbf.ts';
 import type { CostPredictor, PredictionFallback } from './predictor.ts';
+import { ResidualFeedback } from './residual-feedback.ts';
+import { SlidingCorrelations } from './sliding-correlations.ts';
 import { fitSimpleRegression, type SimpleFit } from './slr.ts';
+import { type RegressionMode, WindowRegression } from './window-regression.ts';
 
 export interface MlrOptions {
   featureNames: readonly string[];
@@ -36,7 +44,15 @@ export interface MlrOptions {
   maxFeatures?: number;
   /** Relative tolerance on the diagonal of R (1e-7, on unit-norm centred columns). */
   tolerance?: number;
+  /** `relative` (default): least squares on relative residuals (weights 1/yhat^2); `ols`: the seed's OLS. */
+  regression?: RegressionMode;
+  /** Correct predictions by an AR(1) model of the recent relative residuals (default true). */
+  feedback?: boolean;
 }
+
+/** Residual clip for the feedback: twice the fit's RMS relative residual, at most MAX_CLIP; DEFAULT_CLIP after OLS. */
+const DEFAULT_CLIP = 0.2;
+const MAX_CLIP = 0.5;
 
 /** The fitted model, in the original feature units. */
 interface MlrModel {
@@ -51,20 +67,21 @@ interface MlrModel {
 export class MlrPredictor implements CostPredictor {
   readonly kind = 'mlr';
   readonly featureNames: readonly string[];
-  readonly history: CostHistory;
+  /** The observation window with its incrementally maintained FCBF statistics. */
+  readonly history: SlidingCorrelations;
   readonly relevance: number;
   readonly minObservations: number;
   readonly maxFeatures: number;
   readonly tolerance: number;
-  private readonly ws: CorrelationWorkspace;
+  readonly regression: RegressionMode;
+  private readonly order: Int32Array;
+  private readonly reg: WindowRegression;
+  private readonly feedback: ResidualFeedback | null;
+  private clip = DEFAULT_CLIP;
   private readonly ewma: EwmaPredictor;
   private readonly packetsCol: number;
   private readonly model: MlrModel;
   private readonly slr: SimpleFit = { intercept: 0, slope: 0, ok: false };
-  private readonly design: Float64Array;
-  private readonly rhs: Float64Array;
-  private readonly beta: Float64Array;
-  private readonly diag: Float64Array;
   private fittedVersion = -1;
   private selectedNames: readonly string[] = [];
   private lastFallback: PredictionFallback | null = 'warmup';
@@ -75,20 +92,19 @@ export class MlrPredictor implements CostPredictor {
     if (w < 1) throw new RangeError('MLR needs at least one feature name');
     const cap = opts.history ?? 60;
     this.featureNames = opts.featureNames;
-    this.history = new CostHistory(cap, w);
+    this.history = new SlidingCorrelations(cap, w);
     this.relevance = opts.relevance ?? 0.6;
     this.minObservations = Math.max(3, opts.minObservations ?? 10);
     this.maxFeatures = Math.max(1, opts.maxFeatures ?? 15);
     this.tolerance = opts.tolerance ?? 1e-7;
-    this.ws = new CorrelationWorkspace(w, cap);
+    this.regression = opts.regression ?? 'relative';
+    this.feedback = opts.feedback === false ? null : new ResidualFeedback(cap);
+    this.order = new Int32Array(w);
     this.ewma = new EwmaPredictor({ alpha: opts.alpha, history: cap });
     this.packetsCol = opts.featureNames.indexOf('packets');
     const kMax = Math.min(this.maxFeatures, w);
     this.model = { k: 0, index: new Int32Array(kMax), coef: new Float64Array(kMax), intercept: 0, reason: 'warmup' };
-    this.design = new Float64Array(kMax * cap);
-    this.rhs = new Float64Array(cap);
-    this.beta = new Float64Array(kMax);
-    this.diag = new Float64Array(kMax);
+    this.reg = new WindowRegression(cap, kMax);
   }
 
   get observations(): number {
@@ -109,6 +125,11 @@ export class MlrPredictor implements CostPredictor {
     return this.lastClamped;
   }
 
+  /** AR(1) coefficient of the residual feedback in use (0 when off or not yet estimated). */
+  get feedbackRho(): number {
+    return this.feedback ? this.feedback.rho : 0;
+  }
+
   predict(features: Float64Array): number {
     if (features.length < this.history.width) throw new RangeError(`features has ${features.length} values, expected ${this.history.width}`);
     this.lastClamped = false;
@@ -117,14 +138,13 @@ export class MlrPredictor implements CostPredictor {
       return this.ewma.predict(features);
     }
     if (this.fittedVersion !== this.history.version) this.refit();
-    const m = this.model;
-    let p = m.intercept;
-    for (let q = 0; q < m.k; q++) p += m.coef[q]! * features[m.index[q]!]!;
+    let p = this.modelValue(features);
+    if (this.feedback) p *= this.feedback.factor(this.clip);
     if (!Number.isFinite(p)) {
       this.setFallback('non-finite', []);
       return this.ewma.predict(features);
     }
-    this.lastFallback = m.reason;
+    this.lastFallback = this.model.reason;
     if (p < 0) {
       this.lastClamped = true;
       return 0;
@@ -134,8 +154,22 @@ export class MlrPredictor implements CostPredictor {
 
   observe(features: Float64Array, costNs: number): void {
     checkCost(costNs);
+    if (this.feedback && this.history.count >= this.minObservations) {
+      // One-step residual of the model fitted before this observation, on the features of what ran.
+      if (this.fittedVersion !== this.history.version) this.refit();
+      const p = this.modelValue(features);
+      this.feedback.observe(p > 0 ? (costNs - p) / p : NaN);
+    }
     this.history.push(features, costNs);
     this.ewma.observe(features, costNs);
+  }
+
+  /** The fitted model's value on `features` (no feedback, no clamping). */
+  private modelValue(features: Float64Array): number {
+    const m = this.model;
+    let p = m.intercept;
+    for (let q = 0; q < m.k; q++) p += m.coef[q]! * features[m.index[q]!]!;
+    return p;
   }
 
   private setFallback(reason: PredictionFallback, names: readonly string[]): void {
@@ -143,16 +177,19 @@ export class MlrPredictor implements CostPredictor {
     this.selectedNames = names;
   }
 
-  /** FCBF + OLS on the current window; falls back to SLR on packets. */
+  /** FCBF + regression on the current window; falls back to SLR on packets. */
   private refit(): void {
     const h = this.history;
-    const ws = this.ws;
     const m = this.model;
     this.fittedVersion = h.version;
-    ws.prepare(h);
-    const n = ws.n;
-    const k = ws.select(this.relevance, Math.min(this.maxFeatures, n - 2), m.index);
-    if (k > 0 && this.fitOls(k)) {
+    h.refresh();
+    const n = h.count;
+    const k = selectFeatures(h, this.relevance, Math.min(this.maxFeatures, n - 2), this.order, m.index);
+    if (k > 0 && this.reg.fit(h, m.index, k, this.regression, this.tolerance)) {
+      m.coef.set(this.reg.coef.subarray(0, k));
+      m.intercept = this.reg.intercept;
+      const scale = this.reg.relativeScale;
+      this.clip = Number.isFinite(scale) && scale > 0 ? Math.min(MAX_CLIP, 2 * scale) : DEFAULT_CLIP;
       m.k = k;
       m.reason = null;
       this.selectedNames = namesOf(this.featureNames, m.index, k, this.selectedNames);
@@ -178,34 +215,6 @@ export class MlrPredictor implements CostPredictor {
       m.reason = 'constant-predictor';
       this.selectedNames = [];
     }
-  }
-
-  /** OLS on centred, unit-norm columns of the k selected features; writes the model in original units. */
-  private fitOls(k: number): boolean {
-    const ws = this.ws;
-    const m = this.model;
-    const n = ws.n;
-    const cap = ws.capacity;
-    const a = this.design;
-    for (let q = 0; q < k; q++) {
-      const j = m.index[q]!;
-      const inv = 1 / Math.sqrt(ws.ssq[j]!);
-      const src = j * cap;
-      const dst = q * n;
-      for (let r = 0; r < n; r++) a[dst + r] = ws.centered[src + r]! * inv;
-    }
-    const b = this.rhs;
-    for (let r = 0; r < n; r++) b[r] = ws.yCentered[r]!;
-    if (!solveLeastSquares(a, n, n, k, b, this.beta, this.diag, this.tolerance)) return false;
-    let intercept = ws.yMean;
-    for (let q = 0; q < k; q++) {
-      const j = m.index[q]!;
-      const c = this.beta[q]! / Math.sqrt(ws.ssq[j]!);
-      m.coef[q] = c;
-      intercept -= c * ws.mean[j]!;
-    }
-    m.intercept = intercept;
-    return Number.isFinite(intercept);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { checkCost, EwmaPredictor } from './ewma.ts';
 import { CostHistory } from './history.ts';
+import type { ObservationWindow } from './observation-window.ts';
 import type { CostPredictor, PredictionFallback } from './predictor.ts';
 
 /** Result of {@link fitSimpleRegression}. `ok` is false when X is constant (then slope 0, intercept = mean). */
@@ -14,7 +15,7 @@ export interface SimpleFit {
 }
 
 /** OLS of the cost on column `col` of the history (two-pass, numerically stable). Writes into `out`. */
-export function fitSimpleRegression(h: CostHistory, col: number, out: SimpleFit): SimpleFit {
+export function fitSimpleRegression(h: ObservationWindow, col: number, out: SimpleFit): SimpleFit {
   const n = h.count;
   const w = h.width;
   let mx = 0;
