@@ -100,11 +100,23 @@ export interface ModeResult {
   readonly overheadShare: number;
 }
 
+/** measured / predicted of query 0 in a scored batch (undefined where relError is, or the prediction is 0). */
+function costRatio(b: BatchRecord, predicted: Float64Array): number | undefined {
+  const e = relError(b, 0, predicted);
+  const p = predicted[0]!;
+  return e === undefined || !(p > 0) ? undefined : b.measured[0]! / p;
+}
+
 export interface PredictorScore {
   meanRelError: number;
   p95RelError: number;
   medianRelError: number;
   batches: number;
+  /**
+   * Mean of measured / predicted over the same batches: the bias that a mean relative error hides (1 = unbiased;
+   * above 1 = predicting low, which under-sheds when the budget is tight).
+   */
+  meanCostRatio: number;
   /**
    * Mean error by phase of the on/off DDoS (synthetic attack only): attack seconds on, off, and the first
    * batch of every second (a transition); and over the batches the memory-growth guard flagged.
@@ -234,15 +246,17 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
   } as MonitorOptions);
   const ddosBatches = batchesIn(fig3, t0, inputs.attackAtNs, inputs.attackAtNs + inputs.ddosForNs).filter(scored);
   /** Relative errors of one predictor over the scored DDoS batches that pass `keep`. */
-  const errs = (kind: 'ewma' | 'slr' | 'mlr', keep: (b: BatchRecord) => boolean = () => true): number[] =>
-    ddosBatches.filter(keep).map((b) => relError(b, 0, kind === 'mlr' ? b.predicted : b.shadow![kind]!)).filter((e): e is number => e !== undefined);
+  const predictionsOf = (k: 'ewma' | 'slr' | 'mlr', b: BatchRecord): Float64Array => (k === 'mlr' ? b.predicted : b.shadow![k]!);
+  const errs = (k: 'ewma' | 'slr' | 'mlr', keep: (b: BatchRecord) => boolean = () => true): number[] =>
+    ddosBatches.filter(keep).map((b) => relError(b, 0, predictionsOf(k, b))).filter((e): e is number => e !== undefined);
   const synthetic = inputs.attack === 'synthetic';
   const phaseOf = (b: BatchRecord): number => (Number(b.startNs - t0) - inputs.attackAtNs) / 1e9; // seconds into the attack
   const predictors = Object.fromEntries(
     (['ewma', 'slr', 'mlr'] as const).map((k) => {
       const e = errs(k);
       const sub = (keep: (b: BatchRecord) => boolean): number[] => errs(k, keep);
-      const score: PredictorScore = { meanRelError: mean(e), p95RelError: quantile(e, 0.95), medianRelError: quantile(e, 0.5), batches: e.length };
+      const ratios = ddosBatches.map((b) => costRatio(b, predictionsOf(k, b))).filter((r): r is number => r !== undefined);
+      const score: PredictorScore = { meanRelError: mean(e), p95RelError: quantile(e, 0.95), medianRelError: quantile(e, 0.5), batches: e.length, meanCostRatio: mean(ratios) };
       const alloc = sub((b) => !!b.alloc);
       if (synthetic) {
         score.byPhase = {

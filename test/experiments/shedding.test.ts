@@ -25,6 +25,7 @@ test('experiment shedding (tiny): results.json, CSVs and SVG figures', async () 
     for (const k of ['ewma', 'slr', 'mlr']) {
       assert.ok(Number.isFinite(j.predictors[k].meanRelError), `${k} error`);
       assert.ok(j.predictors[k].batches > 10);
+      assert.ok(j.predictors[k].meanCostRatio > 0 && Number.isFinite(j.predictors[k].meanCostRatio), `${k} bias`);
     }
     assert.ok(j.shedding.budgetNs > 0);
     assert.ok(j.shedding.withinBudgetShare >= 0 && j.shedding.withinBudgetShare <= 1);
