@@ -1,14 +1,20 @@
 /**
  * Feature-extraction speed: ns/packet of all 55 features (measure() of the full batch + endBatch()) side by
- * side with a plain scan (readBatches only) of the same dense trace, built in /tmp by looping and speeding up
- * shared real traces with the capture layer's retimeTrace. Also: the worst case (in-memory spoofed flood,
- * every packet a new source, 100k packets per batch), the MRB-vs-HLL accuracy of "new" counts that decided
- * the interval sketch, and the accuracy of the batch sketch's unique counts. Prints one JSON object.
+ * side with a plain scan (readBatches only) of the same trace, in three regimes:
+ * - dense: shared real traces looped and sped up to ~1 Mpps (~100k packets per batch) with retimeTrace;
+ * - flood on background (the shedding experiment's input, shortened): Tinba looped at 60 kpps for 12 s with a
+ *   spoofed SYN flood of 120 kpps from 3 s to 9 s (injectAnomaly), ~6k-18k packets per batch; features also
+ *   with 3 sampled selections per batch (the shedder's measure(sel) pattern);
+ * - sparse: the 22 shared traces at their own timing (~14 packets per non-empty batch, many 1 s intervals).
+ * Also: the worst case (in-memory spoofed flood, every packet a new source, 100k packets per batch), the
+ * MRB-vs-HLL accuracy of "new" counts that decided the interval sketch, and the accuracy of the batch
+ * sketch's unique counts. Prints one JSON object.
  *
  *   npx tsx bench/features.ts [--reps 3]
  */
-import { mkdirSync, existsSync, statSync } from 'node:fs';
-import { retimeTrace, readBatches, PacketBatch } from '../src/capture/index.ts';
+import { mkdirSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { retimeTrace, readBatches, PacketBatch, traceInfo, type Selection } from '../src/capture/index.ts';
+import { injectAnomaly } from '../src/anomaly/index.ts';
 import { FeatureExtractor, MultiResolutionBitmap, HyperLogLog, FEATURE_MRB, BATCH_MRB } from '../src/features/index.ts';
 import { mix32 } from '../src/hash-mix.ts';
 import { mrbBase, mrbSum } from '../src/features/mrb.ts';
@@ -60,6 +66,127 @@ async function withFeatures(path: string): Promise<{ ns: number; cpu: number; fe
     packets += b.count;
   }
   return { ns: Number(process.hrtime.bigint() - t0), cpu: cpuNs(c0), featureNs, featureCpu, packets, saturated };
+}
+
+/** A compact in-memory copy of the columns the features read (readBatches reuses its batch). */
+function keep(b: PacketBatch): PacketBatch {
+  const n = b.count;
+  const c = new PacketBatch(Math.max(1, n), 16);
+  c.startNs = b.startNs;
+  c.durationNs = b.durationNs;
+  c.count = n;
+  c.capLen.set(b.capLen.subarray(0, n));
+  c.ipVersion.set(b.ipVersion.subarray(0, n));
+  c.proto.set(b.proto.subarray(0, n));
+  c.srcPort.set(b.srcPort.subarray(0, n));
+  c.dstPort.set(b.dstPort.subarray(0, n));
+  c.src.set(b.src.subarray(0, 4 * n));
+  c.dst.set(b.dst.subarray(0, 4 * n));
+  return c;
+}
+
+/** Three 50 % packet samples of the batch (fixed hash of the index), as the shedder measures them. */
+function samples(b: PacketBatch): Selection[] {
+  const out: Selection[] = [];
+  for (let s = 0; s < 3; s++) {
+    const idx = new Uint32Array(Math.max(1, b.count));
+    let m = 0;
+    for (let i = 0; i < b.count; i++) if (Math.imul(i + 1 + 7919 * s, 0x9e3779b1) >>> 31 === 0) idx[m++] = i;
+    out.push({ idx, length: m });
+  }
+  return out;
+}
+
+/** CPU ns per packet of the features over in-memory batches (best of reps), optionally with sampled measures. */
+function featuresInMemory(batches: PacketBatch[], sels: Selection[][] | null): number {
+  let best = Infinity;
+  const out = new Float64Array(55);
+  for (let r = 0; r < reps; r++) {
+    const fx = new FeatureExtractor({ seed: 1 });
+    let packets = 0;
+    const c0 = process.cpuUsage();
+    for (let j = 0; j < batches.length; j++) {
+      const b = batches[j]!;
+      fx.beginBatch(b);
+      fx.measure(undefined, out);
+      if (sels) for (const s of sels[j]!) fx.measure(s, out);
+      fx.endBatch();
+      packets += b.count;
+    }
+    best = Math.min(best, cpuNs(c0) / packets);
+  }
+  return round(best);
+}
+
+/** The shedding experiment's SYN-flood input, shortened: Tinba at 60 kpps for 12 s, +120 kpps SYN flood 3..9 s. */
+async function floodOnBackground(): Promise<Record<string, unknown>> {
+  const bg = `${OUT}/tinba-60kpps-12s.pcap`;
+  const path = `${OUT}/tinba-60kpps-12s-synflood-120kpps.pcap`;
+  if (!existsSync(path)) {
+    const src = '../shared/data/pcap/ustctfc2016__Tinba.pcap';
+    const info = await traceInfo(src);
+    const loop = Math.ceil((60_000 * 12) / info.packets);
+    const speed = (loop * info.durationS * (1 + 1 / info.packets)) / 12;
+    await retimeTrace(src, bg, { loop, speed, seed: 1 });
+    await injectAnomaly(bg, path, { kind: 'synflood', atNs: 3e9, forNs: 6e9, rate: 120_000, seed: 3 });
+  }
+  let bestScan = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const s = await scan(path);
+    bestScan = Math.min(bestScan, s.cpu / s.packets);
+  }
+  const batches: PacketBatch[] = [];
+  for await (const b of readBatches(path)) batches.push(keep(b));
+  const packets = batches.reduce((t, b) => t + b.count, 0);
+  const attack = batches.slice(30, 90); // 3..9 s
+  const background = batches.slice(0, 30).concat(batches.slice(90));
+  const sels = batches.map(samples);
+  return {
+    trace: path,
+    packets,
+    batches: batches.length,
+    meanBatchPackets: Math.round(packets / batches.length),
+    scanCpuNsPerPacket: round(bestScan),
+    featuresCpuNsPerPacket: featuresInMemory(batches, null),
+    featuresCpuNsPerPacketBackgroundOnly: featuresInMemory(background, null),
+    featuresCpuNsPerPacketFloodOnly: featuresInMemory(attack, null),
+    featuresWith3SampledMeasuresCpuNsPerPacket: featuresInMemory(batches, sels),
+  };
+}
+
+/** All shared traces at their own timing: small batches, most of them the only one of their 1 s interval. */
+async function sparseRegime(): Promise<Record<string, unknown>> {
+  const dir = '../shared/data/pcap/';
+  const files = readdirSync(dir).filter((f) => /\.(pcap|pcapng)$/.test(f)).sort();
+  let scanCpu = 0;
+  const batches: PacketBatch[] = [];
+  let empty = 0;
+  for (const f of files) {
+    const s = await scan(dir + f);
+    scanCpu += s.cpu;
+    for await (const b of readBatches(dir + f)) {
+      if (b.count > 0) batches.push(keep(b));
+      else empty++;
+    }
+  }
+  const packets = batches.reduce((t, b) => t + b.count, 0);
+  let intervals = 0;
+  let last = -1n;
+  for (const b of batches) {
+    const iv = b.startNs / 1_000_000_000n;
+    if (iv !== last) intervals++;
+    last = iv;
+  }
+  return {
+    traces: files.length,
+    packets,
+    nonEmptyBatches: batches.length,
+    emptyBatchesSkipped: empty,
+    intervals,
+    meanBatchPackets: round(packets / batches.length),
+    scanCpuNsPerPacket: round(scanCpu / packets),
+    featuresCpuNsPerPacket: featuresInMemory(batches, null),
+  };
 }
 
 function flood(): { nsPerPacket: number; packets: number } {
@@ -178,12 +305,15 @@ const result = {
   bench: 'features',
   note:
     'best of reps; features* = beginBatch + measure(all) + endBatch timed per batch (all 55 features); *Cpu* = process CPU time ' +
-    '(user+sys), the fair figure when other processes share the machine; the plain ones are wall time',
+    '(user+sys), the fair figure when other processes share the machine; the plain ones are wall time; floodOnBackground and ' +
+    'sparseRegime time the features over in-memory copies of the batches (scan figures are the separate read pass)',
   loadAverage1m: (await import('node:os')).loadavg()[0],
   node: process.version,
   reps,
   targetNsPerPacket: 100,
   traces,
+  floodOnBackground: await floodOnBackground(),
+  sparseRegime: await sparseRegime(),
   worstCaseFlood100kNewSourcesPerBatchCpuNs: flood(),
   newCountAccuracy: newAccuracy(),
   batchUniqueP99RelError: batchUniqueAccuracy(),

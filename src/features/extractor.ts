@@ -11,6 +11,7 @@ import type { DistinctEngine } from './engine.ts';
 import { ExactEngine } from './exact-engine.ts';
 import { AGG_BASE, AGGREGATE_COUNT, F_BYTES, F_NEW_INTERVAL, F_PACKETS, FEATURE_COUNT } from './names.ts';
 import { FEATURE_MRB, SketchEngine, SPARSE_LIMIT } from './sketch-engine.ts';
+import { MAX_SPARSE_KEYS } from './sparse-table.ts';
 
 export interface FeatureExtractorOptions {
   /** Measurement interval in ns (default 1e9 = 1 s). */
@@ -20,8 +21,8 @@ export interface FeatureExtractorOptions {
   /** Seed of the hash tables (default 1). */
   seed?: number;
   /**
-   * Interval keys per aggregate counted exactly before switching to bitmaps (default SPARSE_LIMIT = 65,536;
-   * 0 = bitmaps only, used to test the bitmap path on small traces).
+   * Interval keys per aggregate counted exactly before switching to bitmaps (default SPARSE_LIMIT = 16,384,
+   * at most 65,536; 0 = bitmaps only, used to test the bitmap path on small traces).
    */
   sparseLimit?: number;
 }
@@ -46,7 +47,11 @@ export class FeatureExtractor {
     this.intervalNs = intervalNs;
     this.intervalBig = BigInt(intervalNs);
     this.exact = opts.exact ?? false;
-    this.engine = this.exact ? new ExactEngine() : new SketchEngine(opts.seed ?? 1, FEATURE_MRB, opts.sparseLimit ?? SPARSE_LIMIT);
+    const limit = opts.sparseLimit ?? SPARSE_LIMIT;
+    if (!(Number.isInteger(limit) && limit >= 0 && limit <= MAX_SPARSE_KEYS)) {
+      throw new UserError('features.bad-sparse-limit', `sparse limit must be a whole number in 0..${MAX_SPARSE_KEYS}, got ${limit}`, 'Use e.g. 16384 (the default), or 0 for bitmaps only.');
+    }
+    this.engine = this.exact ? new ExactEngine() : new SketchEngine(opts.seed ?? 1, FEATURE_MRB, limit);
   }
 
   /** Number of saturated estimates in the last measure() (0 normally; always 0 when exact). */

@@ -23,9 +23,10 @@ function intervalState(fx: FeatureExtractor): Record<string, unknown> {
   const tables = (e as unknown as { tables: SparseKeyTable[] }).tables;
   const scratch = new Int32Array(1 << 17);
   const dense = (e['dense'] as Uint8Array).slice();
+  const sk = e['sk'] as { iBits: Int32Array; iZeros: Int32Array };
   return {
-    iBits: (e['iBits'] as Int32Array).slice(),
-    iZeros: (e['iZeros'] as Int32Array).slice(),
+    iBits: sk.iBits.slice(),
+    iZeros: sk.iZeros.slice(),
     dense,
     // A dense aggregate's table is dead until the next interval (it may hold a failed count's keys). Key sets
     // are compared sorted: a selection measured first inserts its keys first (same set, other order).
