@@ -1,7 +1,8 @@
 /**
  * Capture scan benchmark: read + decode + batch (100 ms) of a >= 5 M-packet trace, side by side with
  * `tcpdump -r FILE -w /dev/null` in the same run (alternating rounds), plus peak resident memory while scanning
- * a ~1 GB trace. The traces are built at bench time in /tmp with retimeTrace --loop from a shared capture.
+ * a ~1 GB trace. The traces are the dense capture traces of bench/lib/dense-traces.ts (the StopDDoS SYN flood
+ * looped 140 and 360 times at 1 Mpps of trace time, so ~100 k-packet batches), built at bench time in /tmp.
  *
  *   npx tsx bench/capture-scan.ts [--rounds 3] [--no-big]
  *
@@ -9,24 +10,13 @@
  * (user + sys of the process doing the work) are less sensitive to other processes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { readBatches, retimeTrace } from '../src/capture/index.ts';
+import { readBatches } from '../src/capture/index.ts';
+import { captureTrace } from './lib/dense-traces.ts';
 
-const SRC = '../shared/data/pcap/stopddos__pkt.TCP.synflood.spoofed.pcap';
-const DIR = '/tmp/loadcast-bench';
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 3) || 3;
 const big = !args.includes('--no-big');
-
-async function build(loop: number): Promise<{ path: string; packets: number; bytes: number }> {
-  mkdirSync(DIR, { recursive: true });
-  const path = `${DIR}/synflood-x${loop}.pcap`;
-  let packets: number;
-  if (!existsSync(path)) packets = (await retimeTrace(SRC, path, { loop, seed: 1 })).packets;
-  else packets = 37841 * loop;
-  return { path, packets, bytes: statSync(path).size };
-}
 
 async function scan(path: string): Promise<{ packets: number; batches: number; wall: number; cpu: number; peakRss: number }> {
   const c0 = process.cpuUsage();
@@ -51,7 +41,7 @@ function tcpdump(path: string): { wall: number; cpu: number; maxRssKb: number } 
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const trace = await build(140);
+const trace = await captureTrace(140);
 execFileSync('cat', [trace.path], { stdio: ['ignore', 'ignore', 'ignore'] }); // warm the page cache
 const ours: Awaited<ReturnType<typeof scan>>[] = [];
 const ref: ReturnType<typeof tcpdump>[] = [];
@@ -69,13 +59,13 @@ const refCpu = median(ref.map((o) => n / o.cpu / 1e6));
 
 let memory: Record<string, number> | undefined;
 if (big) {
-  const t = await build(360);
+  const t = await captureTrace(360);
   const m = await scan(t.path);
   memory = { traceBytes: t.bytes, packets: m.packets, peakRssMB: Math.round(m.peakRss / 2 ** 20), mpps: m.packets / m.wall / 1e6 };
 }
 
 console.log(JSON.stringify({
-  trace: { path: trace.path, packets: n, bytes: trace.bytes, source: SRC, built: 'retimeTrace --loop 140' },
+  trace: { path: trace.path, packets: n, bytes: trace.bytes, source: trace.source, built: trace.recipe },
   rounds,
   loadavgBefore: load0,
   loadavgAfter: loadavg()[0],
@@ -84,6 +74,7 @@ console.log(JSON.stringify({
     mppsWallBest: Math.max(...ours.map((o) => n / o.wall / 1e6)),
     mppsCpuMedian: oursCpu,
     batches: ours[0]!.batches,
+    packetsPerBatch: Math.round(n / ours[0]!.batches),
     peakRssMB: Math.round(Math.max(...ours.map((o) => o.peakRss)) / 2 ** 20),
   },
   tcpdump: {

@@ -1,15 +1,11 @@
 /**
- * Benchmark: the `flows` query (per-5-tuple records in a FlowTable), unsampled, on a dense trace, side by side
+ * Benchmark: the `flows` query (per-5-tuple records in a FlowTable), unsampled, on dense traces, side by side
  * with argus (`argus -r FILE -w /dev/null`, Debian's flow monitor in C) on the same pcap in the same run.
  *
- * Inputs (built once into /tmp/loadcast-bench-flows, ~2.1 M packets each, about 1 Mpps of trace time), each a real
- * trace replayed back to back with `retimeTrace` (every repetition gets its own address mapping, so its flows are
- * new flows):
- *   mixed  five general Ethernet traces (nDPI netflix + gnutella + bitcoin, Malcolm wannacry, ESnet nmap), each
- *          first squeezed into the same 1 s and merged (11.6 k packets, ~1.3 k flows, ~9 packets per flow);
- *          ~110 k flows per 1 s interval.
- *   flood  the CIC-DDoS2019 SYN-flood slice (26,316 packets, 13,122 flows, 2 packets per flow): the worst case
- *          for a flow table, ~500 k flows per 1 s interval.
+ * Inputs: the dense traces of bench/lib/dense-traces.ts (built once into /tmp/loadcast-bench, 1 Mpps of trace
+ * time): `capture` (the capture benchmark's StopDDoS SYN flood x140, 5.3 M packets, ~1 M flows per 1 s interval,
+ * every packet a new flow), `mixed` (five general traces merged, ~2.1 M packets, ~110 k flows per interval) and
+ * `flood` (the CIC-DDoS2019 SYN-flood slice, ~2.1 M packets, 2 packets per flow, ~500 k flows per interval).
  * Intervals are 1 s of trace time (flush included in the query time).
  *
  * Reported rates (median of `RUNS` runs):
@@ -18,23 +14,22 @@
  *   endToEndMpps     packets / wall time of read + decode + batch + flows query (what argus does: read + flows)
  *   argusWallMpps    packets / argus wall time;  argusCpuMpps: packets / argus user+sys CPU time
  *   endToEndCpuMpps  packets / process CPU time of the same (robust to other load on the machine)
- * Usage: npx tsx bench/flows.ts [--runs N] [--packets N]
+ * Usage: npx tsx bench/flows.ts [--runs N] [--argus-runs N] [--packets N] [--only capture,mixed,flood]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { mergeTraces, readBatches, retimeTrace } from '../src/capture/index.ts';
+import { statSync } from 'node:fs';
+import { readBatches } from '../src/capture/index.ts';
 import { FlowsQuery } from '../src/queries/index.ts';
+import { captureTrace, floodTrace, mixedTrace } from './lib/dense-traces.ts';
 
-const DATA = '../shared/data/pcap';
-const FLOOD = `${DATA}/cicddos2019__CIC-DDoS-2019-SynFlood.pcap`;
-const MIXED = ['ndpi__netflix.pcap', 'ndpi__gnutella.pcap', 'ndpi__bitcoin.pcap', 'malcolm__wannacry.pcap', 'esnet__nmap_80_all.pcap'];
 const ARGUS = '/usr/sbin/argus';
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 };
 const RUNS = arg('--runs', 3);
+/** argus runs per trace (default 1: on the capture trace argus holds all its 5.3 M flows, ~8 GB, ~5 min). */
+const ARGUS_RUNS = arg('--argus-runs', 1);
 const TARGET_PACKETS = arg('--packets', 2_100_000);
 const INTERVAL_NS = 1_000_000_000n;
 
@@ -89,54 +84,13 @@ function argus(file: string): { wallS: number; cpuS: number } {
   return { wallS: e!, cpuS: u! + s! };
 }
 
-/** First and last packet time (ns) and packet count of a trace. */
-async function span(file: string): Promise<{ first: bigint; last: bigint; packets: number }> {
-  let first = -1n;
-  let last = 0n;
-  let packets = 0;
-  for await (const b of readBatches(file, { maxGapNs: Infinity, binNs: 1e12 })) {
-    for (let i = 0; i < b.count; i++) {
-      const t = b.timestampNs(i);
-      if (first < 0n || t < first) first = t;
-      if (t > last) last = t;
-    }
-    packets += b.count;
-  }
-  return { first, last, packets };
-}
-
-/** Loops `base` (a short trace) to ~TARGET_PACKETS packets at ~1 Mpps. */
-async function densify(base: string, out: string): Promise<void> {
-  const s = await span(base);
-  const loop = Math.max(1, Math.round(TARGET_PACKETS / s.packets));
-  const rate = s.packets / (Number(s.last - s.first) / 1e9);
-  await retimeTrace(base, out, { loop, speed: 1e6 / rate, seed: 1 });
-}
-
-async function buildMixed(dir: string, out: string): Promise<void> {
-  const start = 1_700_000_000_000_000_000n;
-  const parts: string[] = [];
-  for (const name of MIXED) {
-    const src = join(DATA, name);
-    const s = await span(src);
-    const part = join(dir, `part-${name}`);
-    await retimeTrace(src, part, { startNs: start, speed: Number(s.last - s.first) / 1e9 });
-    parts.push(part);
-  }
-  const merged = join(dir, 'mixed-1s.pcap');
-  await mergeTraces(parts, merged);
-  await densify(merged, out);
-  for (const p of parts) rmSync(p);
-  rmSync(merged);
-}
-
 async function scenario(name: string, file: string, source: string) {
   await ours(file); // warm-up: page cache and JIT
   const runs: Awaited<ReturnType<typeof ours>>[] = [];
   const arg: ReturnType<typeof argus>[] = [];
   for (let r = 0; r < RUNS; r++) {
     runs.push(await ours(file));
-    arg.push(argus(file));
+    if (r < ARGUS_RUNS) arg.push(argus(file));
   }
   const packets = runs[0]!.packets;
   const queryMpps = median(runs.map((x) => (packets / x.queryNs) * 1e3));
@@ -168,19 +122,16 @@ async function scenario(name: string, file: string, source: string) {
 }
 
 async function main(): Promise<void> {
-  const dir = '/tmp/loadcast-bench-flows';
-  mkdirSync(dir, { recursive: true });
-  const mixed = join(dir, 'flows-mixed.pcap');
-  const flood = join(dir, 'flows-flood.pcap');
-  if (!existsSync(mixed)) await buildMixed(dir, mixed);
-  if (!existsSync(flood)) await densify(FLOOD, flood);
-  const results = [
-    await scenario('mixed', mixed, MIXED.join(' + ')),
-    await scenario('flood', flood, FLOOD),
-  ];
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : ['capture', 'mixed', 'flood'];
+  const results = [];
+  for (const name of only) {
+    const t = name === 'capture' ? await captureTrace() : name === 'mixed' ? await mixedTrace(TARGET_PACKETS) : await floodTrace(TARGET_PACKETS);
+    results.push(await scenario(name, t.path, `${t.source} (${t.recipe})`));
+  }
   const out = {
     bench: 'flows',
     runs: RUNS,
+    argusRuns: ARGUS_RUNS,
     intervals: '1 s',
     note: 'rates are medians; *CpuMpps use process CPU time (user+sys), robust to other load on the machine',
     results,

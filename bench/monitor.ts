@@ -1,88 +1,108 @@
 /**
- * Benchmark: the whole monitor engine (`loadcast monitor <trace> --queries flows --no-shed`: read + decode +
- * batch + 55 features + MLR prediction + the flows query + history), side by side with argus
- * (`argus -r FILE -w /dev/null`, a C flow monitor) on the same dense traces in the same run.
+ * Benchmark: the whole monitor engine, `loadcast monitor <trace> --queries flows --no-shed` (read + decode +
+ * batch + features + MLR prediction + the flows query + history), side by side with argus
+ * (`argus -r FILE -w /dev/null`, a C flow monitor) on the same dense traces in the same run, alternating.
  *
- * Inputs: the dense traces of bench/flows.ts in /tmp/loadcast-bench (flows-flood.pcap: the CIC-DDoS2019
- * SYN-flood slice looped to ~2.1 M packets; flows-mixed.pcap: five general traces merged and looped). When
- * missing, the flood trace is built here the same way.
+ * Inputs: the dense traces of bench/lib/dense-traces.ts (1 Mpps of trace time, ~100 k-packet batches):
+ *   capture  the capture benchmark's trace (StopDDoS SYN flood x140, 5.3 M packets, ~1 M flows per interval)
+ *   mixed    five general traces merged and looped (2.1 M packets, ~110 k flows per interval)
  *
- * Reported per trace (median of RUNS runs):
- *   monitorMpps        packets / processing time (engine CPU time: queries + overhead) = the `mpps` of --json
- *   monitorWallMpps    packets / wall time of the whole run (reading the file included)
- *   monitorEndToEndCpuMpps  packets / process CPU time of the whole run (read + decode + everything)
- *   queryShare / overheadShare   where the processing time goes
- *   argusWallMpps, argusCpuMpps  argus on the same file
- * Usage: npx tsx bench/monitor.ts [--runs N]
+ * Reported per trace (medians over RUNS):
+ *   cliMpps            the `mpps` of `./bin/loadcast monitor <trace> --queries flows --no-shed --json`, a fresh
+ *                      process per run (JIT cold, as a user runs it): packets / processing time, processing =
+ *                      engine CPU time (features + prediction + queries + history; reading the file excluded)
+ *   inProcess          the same run through runMonitor in this process after one warm-up run (JIT warm): mpps,
+ *                      and the processing time per packet by phase (features, predict, queries, post = history
+ *                      and feature commit, shed) plus capture (reading + decoding, not part of mpps)
+ *   argusWallMpps, argusCpuMpps   argus on the same file (packets / wall time, packets / user+sys CPU time)
+ *   cliOverArgusCpu    cliMpps / argusCpuMpps (issue 3: >= 2)
+ * Usage: npx tsx bench/monitor.ts [--runs N] [--argus-runs N] [--only capture,mixed]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { retimeTrace, traceInfo } from '../src/capture/index.ts';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { runMonitor } from '../src/monitor/index.ts';
+import { captureTrace, type DenseTrace, mixedTrace } from './lib/dense-traces.ts';
 
-const DIR = '/tmp/loadcast-bench';
 const ARGUS = '/usr/sbin/argus';
-const i = process.argv.indexOf('--runs');
-const RUNS = i >= 0 ? Number(process.argv[i + 1]) : 3;
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const RUNS = Number(arg('--runs') ?? 3);
+const ONLY = (arg('--only') ?? 'capture,mixed').split(',');
+/** argus runs per trace (default 1: on the capture trace argus holds every one of its 5.3 M flows, ~8 GB, ~5 min). */
+const ARGUS_RUNS = Number(arg('--argus-runs') ?? 1);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const r3 = (x: number): number => +x.toFixed(3);
 
-function argus(file: string): { wallS: number; cpuS: number } | null {
-  if (!existsSync(ARGUS)) return null;
+function argus(file: string): { wallS: number; cpuS: number } {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ARGUS, '-r', file, '-w', '/dev/null'], { encoding: 'utf8' });
-  if (r.status !== 0) return null;
+  if (r.status !== 0) throw new Error(`argus failed (${r.status}): ${r.stderr}`);
   const [e, u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
   return { wallS: e!, cpuS: u! + s! };
 }
 
-async function ensureFlood(): Promise<string> {
-  const out = join(DIR, 'flows-flood.pcap');
-  if (existsSync(out)) return out;
-  mkdirSync(DIR, { recursive: true });
-  const src = '../shared/data/pcap/cicddos2019__CIC-DDoS-2019-SynFlood.pcap';
-  const info = await traceInfo(src);
-  const loop = Math.round(2_100_000 / info.packets);
-  await retimeTrace(src, out, { loop, speed: 1e6 / (info.packets / info.durationS), seed: 1 });
-  return out;
+/** One fresh `loadcast monitor` process: its --json mpps and the process's wall time. */
+function cli(file: string): { mpps: number; packets: number; wallS: number } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('./bin/loadcast', ['monitor', file, '--queries', 'flows', '--no-shed', '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`loadcast monitor failed (${r.status}): ${r.stderr}`);
+  const j = JSON.parse(r.stdout) as { mpps: number; packets: number };
+  return { mpps: j.mpps, packets: j.packets, wallS: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
-async function main(): Promise<void> {
-  const traces = [await ensureFlood(), join(DIR, 'flows-mixed.pcap')].filter((f) => existsSync(f));
-  const out: Record<string, unknown> = {};
-  for (const file of traces) {
-    const mpps: number[] = [];
-    const wall: number[] = [];
-    const over: number[] = [];
-    const cpu: number[] = [];
-    let packets = 0;
-    for (let r = 0; r < RUNS; r++) {
-      const c0 = process.cpuUsage();
-      const rep = await runMonitor(file, { queries: ['flows'], shed: 'none', predictor: 'mlr' });
-      const c = process.cpuUsage(c0);
-      cpu.push(rep.summary.packets / ((c.user + c.system) / 1e6) / 1e6);
-      packets = rep.summary.packets;
-      mpps.push(rep.summary.mpps);
-      wall.push(rep.summary.packets / rep.summary.wallSeconds / 1e6);
-      over.push(rep.summary.overheadShare);
-    }
-    const a = [0, 1, 2].slice(0, RUNS).map(() => argus(file)).filter((x): x is { wallS: number; cpuS: number } => x !== null);
-    const argusWallMpps = a.length ? median(a.map((x) => packets / x.wallS / 1e6)) : null;
-    const argusCpuMpps = a.length ? median(a.map((x) => packets / x.cpuS / 1e6)) : null;
-    const m = median(mpps);
-    out[file] = {
-      packets,
-      monitorMpps: m,
-      monitorWallMpps: median(wall),
-      monitorEndToEndCpuMpps: median(cpu),
-      overheadShare: median(over),
-      queryShare: 1 - median(over),
-      argusWallMpps,
-      argusCpuMpps,
-      monitorOverArgusCpu: argusCpuMpps ? m / argusCpuMpps : null,
-      endToEndOverArgusCpu: argusCpuMpps ? median(cpu) / argusCpuMpps : null,
+async function inProcess(file: string) {
+  const once = async () => {
+    const rep = await runMonitor(file, { queries: ['flows'], shed: 'none', predictor: 'mlr' });
+    const s = rep.summary;
+    const per = (sec: number): number => +((sec * 1e9) / s.packets).toFixed(1);
+    const t = s.timeSplit;
+    return {
+      mpps: s.mpps,
+      gcBatches: s.gcBatches,
+      nsPerPacket: { features: per(t.featuresS), predict: per(t.predictS), queries: per(t.queriesS), post: per(t.postS), shed: per(t.shedS), capture: per(t.captureS) },
     };
-  }
-  process.stdout.write(`${JSON.stringify({ bench: 'monitor', runs: RUNS, node: process.version, loadAverage1m: (await import('node:os')).loadavg()[0], traces: out }, null, 2)}\n`);
+  };
+  await once(); // JIT warm-up, not reported
+  const runs = [];
+  for (let r = 0; r < RUNS; r++) runs.push(await once());
+  const m = median(runs.map((x) => x.mpps));
+  const at = runs.find((x) => x.mpps === m)!;
+  return { mpps: r3(m), mppsAll: runs.map((x) => r3(x.mpps)), splitOfMedianRun: at.nsPerPacket, gcBatchesOfMedianRun: at.gcBatches };
 }
 
-await main();
+async function scenario(name: string, t: DenseTrace) {
+  const ours: ReturnType<typeof cli>[] = [];
+  const ref: ReturnType<typeof argus>[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    ours.push(cli(t.path));
+    if (existsSync(ARGUS) && r < ARGUS_RUNS) ref.push(argus(t.path));
+  }
+  const packets = ours[0]!.packets;
+  const cliMpps = median(ours.map((x) => x.mpps));
+  const argusCpuMpps = ref.length ? median(ref.map((x) => packets / x.cpuS / 1e6)) : null;
+  return {
+    scenario: name,
+    file: t.path,
+    source: t.source,
+    recipe: t.recipe,
+    packets,
+    cliMpps: r3(cliMpps),
+    cliMppsAll: ours.map((x) => r3(x.mpps)),
+    cliWallS: ours.map((x) => +x.wallS.toFixed(2)),
+    inProcess: await inProcess(t.path),
+    argusWallMpps: ref.length ? r3(median(ref.map((x) => packets / x.wallS / 1e6))) : null,
+    argusCpuMpps: argusCpuMpps === null ? null : r3(argusCpuMpps),
+    argusCpuS: ref.map((x) => +x.cpuS.toFixed(2)),
+    cliOverArgusCpu: argusCpuMpps ? +(cliMpps / argusCpuMpps).toFixed(2) : null,
+  };
+}
+
+const load0 = loadavg()[0];
+const traces: Record<string, () => Promise<DenseTrace>> = { capture: () => captureTrace(), mixed: () => mixedTrace() };
+const results = [];
+for (const name of ONLY) results.push(await scenario(name, await traces[name]!()));
+process.stdout.write(
+  `${JSON.stringify({ bench: 'monitor', command: 'loadcast monitor <trace> --queries flows --no-shed --json', runs: RUNS, argusRuns: ARGUS_RUNS, node: process.version, argus: existsSync(ARGUS) ? ARGUS : null, loadAverage1m: { before: load0, after: loadavg()[0] }, targets: { mpps: 3, overArgusCpu: 2 }, results }, null, 2)}\n`,
+);

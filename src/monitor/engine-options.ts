@@ -80,8 +80,13 @@ export interface EngineState {
   gcBatches: number;
   /** Batches in which some query was flagged by the memory-growth guard (see EngineOptions.faultFlagPages). */
   allocBatches: number;
-  /** Total processing time (queries + overhead) in ns. */
+  /** Total processing time (queries, their interval flushes included, + overhead) in ns. */
   processingNs: number;
+  /**
+   * Time of the queries' flush() calls at interval ends, ns (in processingNs and in each query's costNs; not in
+   * any batch's measured cost, so the predictors and the emulated CPU never see it).
+   */
+  flushNs: number;
   overheadNs: number;
   /** overheadNs by phase (sums over the run). */
   readonly split: OverheadSplit;

@@ -46,8 +46,11 @@ export interface RunSummary {
    * the monitor's whole time; null when capture was not measured.
    */
   readonly overheadShareWithCapture: number | null;
-  /** Totals over the run in seconds: capture (not in `seconds`), and the overhead by phase (see OverheadSplit). */
-  readonly timeSplit: { readonly captureS: number; readonly queriesS: number; readonly featuresS: number; readonly predictS: number; readonly shedS: number; readonly postS: number };
+  /**
+   * Totals over the run in seconds: capture (not in `seconds`), the queries (their interval flushes included,
+   * also given apart as flushS), and the overhead by phase (see OverheadSplit).
+   */
+  readonly timeSplit: { readonly captureS: number; readonly queriesS: number; readonly flushS: number; readonly featuresS: number; readonly predictS: number; readonly shedS: number; readonly postS: number };
   readonly queries: Record<string, QuerySummary>;
 }
 
@@ -123,6 +126,7 @@ export class SummaryAccumulator {
     packets: number;
     batches: number;
     processingNs: number;
+    flushNs?: number;
     overheadNs: number;
     split?: { featuresNs: number; predictNs: number; shedNs: number; postNs: number };
     captureNs?: number;
@@ -168,6 +172,7 @@ export class SummaryAccumulator {
       timeSplit: {
         captureS: (st.captureNs ?? 0) / 1e9,
         queriesS: (st.processingNs - st.overheadNs) / 1e9,
+        flushS: (st.flushNs ?? 0) / 1e9,
         featuresS: (st.split?.featuresNs ?? 0) / 1e9,
         predictS: (st.split?.predictNs ?? 0) / 1e9,
         shedS: (st.split?.shedNs ?? 0) / 1e9,

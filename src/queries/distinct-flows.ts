@@ -15,8 +15,13 @@ import type { FlowTable } from './flow-table.ts';
 import type { BatchContext, Correction } from './query.ts';
 import { isSyn, recordSampledPacket, SampledDistinct, unseenRatio } from './sampled-distinct.ts';
 
-/** How many packets ahead {@link DistinctFlows.upsert} touches the table row (overlapping cache misses on big tables). */
-const PREFETCH = 8;
+/**
+ * Prefetch group: every GROUP packets {@link DistinctFlows.upsert} touches the table's index entries of the
+ * packets two groups ahead and the rows of the packets one group ahead (whose index entries are then likely
+ * cached): many cache misses in flight at once on big tables instead of one per packet. Measured on the capture
+ * benchmark's SYN flood (~1 M flows per interval): no prefetch ~270 ns/packet, groups of 4-16 ~150, 32-64 ~135.
+ */
+const GROUP = 32;
 
 export interface DistinctFlowsCount {
   /** Estimated distinct flows of the interval. */
@@ -67,7 +72,15 @@ export class DistinctFlows {
   upsert(batch: PacketBatch, i: number, j: number): number {
     const table = this.table;
     const hs = this.hashes;
-    if (j + PREFETCH < this.selected) table.touch(hs[j + PREFETCH]!);
+    if ((j & (GROUP - 1)) === 0) {
+      const n = this.selected;
+      if (j === 0) {
+        table.touch(hs, 0, Math.min(n, 2 * GROUP));
+        table.touchRows(hs, 0, Math.min(n, GROUP));
+      }
+      if (j + 2 * GROUP < n) table.touch(hs, j + 2 * GROUP, Math.min(n, j + 3 * GROUP));
+      if (j + GROUP < n) table.touchRows(hs, j + GROUP, Math.min(n, j + 2 * GROUP));
+    }
     const s = table.upsertHashed(batch, i, hs[j]!);
     if (table.evictedNow) {
       this.evicted.add(table.evictedValues[this.hashCol]!);
@@ -101,14 +114,14 @@ export class DistinctFlows {
       const thr = flowThreshold(finalRate);
       const v = table.vals;
       rows = 0;
-      for (let s = 0; s < table.slots; s++) if (table.occupied(s) && v[table.valueIndex(s) + this.hashCol]! <= thr) rows++;
+      for (let s = 0; s < table.size; s++) if (v[table.valueIndex(s) + this.hashCol]! <= thr) rows++;
       rows += this.evicted.countAtOrBelow(thr);
       flows = scaleFlowCount(rows, finalRate);
     }
     if (packetSampled) {
       const d = this.distinct;
       const v = table.vals;
-      for (let s = 0; s < table.slots; s++) if (table.occupied(s)) d.add(v, table.valueIndex(s) + this.sampledCol);
+      for (let s = 0; s < table.size; s++) d.add(v, table.valueIndex(s) + this.sampledCol);
       flows = d.estimate();
     }
     this.evicted.clear();

@@ -1,29 +1,33 @@
 /**
- * FlowTable: a bounded open-addressing hash table keyed by packet header fields, shared by the flow queries
- * (flows, active-flows, top-destinations, super-sources). No strings, no per-packet objects, no Map: typed-array
- * rows hold each slot's key words, its 32-bit table hash (checked before the full key compare) and its values.
+ * FlowTable: a bounded hash table keyed by packet header fields, shared by the flow queries (flows, active-flows,
+ * top-destinations, super-sources). No strings, no per-packet objects, no Map: typed arrays only.
  *
- * Layout: one buffer of rows, one row per slot: [state, table hash, key words..., value columns (float64)], seen
- * through a Uint32Array ({@link FlowTable.rows}) and a Float64Array ({@link FlowTable.vals}); value c of slot s
- * is `vals[table.valueIndex(s) + c]`. A flow's key and values share one row (adjacent cache lines, one page).
- * With hundreds of thousands of flows the table is memory-bound (a cache miss per packet); {@link
- * FlowTable.hashSelection} + {@link FlowTable.touch} + {@link FlowTable.upsertHashed} let a query hash a whole
- * batch first and load rows a few packets ahead, so misses overlap (~+20-35% at 500 k flows in bench/flows.ts).
+ * Layout: an open-addressing index (linear probing; two Uint32 per slot: the key's 32-bit table hash and its
+ * row + 1, 0 = empty) over dense rows numbered 0..size-1 in insertion order (a row is the "slot" handle of this
+ * API: {@link occupied}, {@link keyOffset}, {@link valueIndex}). A row is [state, table hash, key words, value
+ * columns (float64)], seen as Uint32Array {@link FlowTable.rows} and Float64Array {@link FlowTable.vals}.
+ * Why: at ~1 M flows an interval (a flood at 1 Mpps) nothing fits a cache. Probing an 8-byte-per-slot index keeps
+ * the random working set small, a new flow is appended to the rows sequentially, and growing or clearing moves
+ * only the index. {@link FlowTable.hashSelection} + {@link FlowTable.touch} / {@link FlowTable.touchRows} +
+ * {@link FlowTable.upsertHashed} let a query hash a batch first and load the index entries (and rows) of packets
+ * ahead, so cache misses overlap.
  *
  * Keys (all fields of the packet columns, nothing else):
  *   `5-tuple`  10 words: [proto, src w0..w3, dst w0..w3, srcPort << 16 | dstPort]
  *   `pair`      8 words: [src w0..w3, dst w0..w3]
  *   `src`/`dst` 4 words: the address
  *
- * Probing is linear; the table doubles while it is at most half full, up to 2 x maxFlows slots (rounded to a power
- * of two), so at most `maxFlows` flows are held: memory is bounded at about (4 x keyWords + 8 + 8 x valueColumns)
- * bytes x 2 x maxFlows (5-tuple with 3 columns: 72 B x 2 M slots = ~150 MB at the 1 M default).
+ * The index doubles while it is at most half full, up to 2 x maxFlows slots (rounded to a power of two); the rows
+ * grow x4 while small, then to maxFlows rows at once (rows never used are untouched, unmapped pages). At most
+ * `maxFlows` flows are held: about 16 B x maxFlows (index) + (4 x keyWords + 8 + 8 x valueColumns) B x maxFlows
+ * (rows): 16 + 96 B x 1 M = ~112 MB for the 5-tuple with 6 columns at the 1 M default.
  *
  * Eviction policy (bounded memory under floods): when the table holds `maxFlows` flows and a new key arrives, a
- * CLOCK (second-chance) sweep evicts a flow not updated since the hand last passed it (approximately least
- * recently updated); deletion is by backward shift, so no tombstones accumulate. Every eviction is counted
- * ({@link FlowTable.evictions}) and the evicted flow's values are readable right after the {@link upsert} that
- * evicted it ({@link evictedNow}, {@link evictedValues}), so a query can still account for it.
+ * CLOCK (second-chance) sweep over the rows evicts a flow not updated since the hand last passed it
+ * (approximately least recently updated); its index entry is deleted by backward shift (no tombstones) and the
+ * last row moves into its place (rows stay dense). Every eviction is counted ({@link FlowTable.evictions}) and
+ * the evicted flow's values are readable right after the {@link upsert} that evicted it ({@link evictedNow},
+ * {@link evictedValues}), so a query can still account for it.
  */
 import type { PacketBatch } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
@@ -51,7 +55,7 @@ export interface FlowTableOptions {
 export const DEFAULT_MAX_FLOWS = 1 << 20;
 
 const KEY_WORDS: Record<FlowKeyKind, number> = { '5-tuple': 10, pair: 8, src: 4, dst: 4 };
-const OCCUPIED = 1;
+/** Row state bit: updated since the CLOCK hand last passed. */
 const REFERENCED = 2;
 
 export class FlowTable {
@@ -67,14 +71,16 @@ export class FlowTable {
   readonly maxFlows: number;
   private readonly kindCode: number;
   private readonly maxSlots: number;
-  /** Slot count (power of two). */
+  /** Index slot count (power of two); the rows hold at most half as many flows. */
   slots: number;
   private mask: number;
-  /** Rows: [state (bit 0 occupied, bit 1 referenced), table hash, key words, values] per slot. */
+  /** Index: [table hash, row + 1 (0 = empty)] per slot. */
+  private index: Uint32Array;
+  /** Rows 0..size-1: [state (bit 1 referenced), table hash, key words, values]. */
   rows: Uint32Array;
-  /** The same memory as float64: value c of slot s is `vals[valueIndex(s) + c]`. */
+  /** The same memory as float64: value c of row s is `vals[valueIndex(s) + c]`. */
   vals: Float64Array;
-  /** Flows currently held. */
+  /** Flows currently held (rows 0..size-1). */
   size = 0;
   /** Flows evicted since the last {@link clear}. */
   evictions = 0;
@@ -110,30 +116,34 @@ export class FlowTable {
     }
     this.slots = Math.min(this.maxSlots, nextPow2(pre ? 2 * pre : (opts.initialSlots ?? 1024)));
     this.mask = this.slots - 1;
-    this.rows = new Uint32Array(this.slots * this.rowWords);
+    this.index = new Uint32Array(2 * this.slots);
+    this.rows = new Uint32Array(rowCapacity(this.slots, maxFlows) * this.rowWords);
     this.vals = new Float64Array(this.rows.buffer);
     // Touch every page now (fresh typed arrays are lazily mapped zero pages): no page faults mid-run.
-    if (pre) this.rows.fill(0);
+    if (pre) {
+      this.index.fill(0);
+      this.rows.fill(0);
+    }
     this.evictedValues = new Float64Array(opts.valueColumns);
     this.scratch = new Uint32Array(this.keyWords);
   }
 
-  /** Whether slot s holds a flow. */
+  /** Whether s is a row holding a flow (0 <= s < size). */
   occupied(s: number): boolean {
-    return (this.rows[s * this.rowWords]! & OCCUPIED) !== 0;
+    return s >= 0 && s < this.size;
   }
 
-  /** Index in {@link rows} of slot s's first key word. */
+  /** Index in {@link rows} of row s's first key word. */
   keyOffset(s: number): number {
     return s * this.rowWords + 2;
   }
 
-  /** Index in {@link vals} of slot s's first value. */
+  /** Index in {@link vals} of row s's first value. */
   valueIndex(s: number): number {
     return s * this.rowDoubles + this.valueBase;
   }
 
-  /** Finds or inserts the flow of packet i (key of this table's kind); returns its slot. */
+  /** Finds or inserts the flow of packet i (key of this table's kind); returns its row. */
   upsert(batch: PacketBatch, i: number): number {
     this.loadKey(batch, i);
     return this.upsertScratchHashed(hashWords(this.scratch, this.keyWords));
@@ -141,9 +151,13 @@ export class FlowTable {
 
   /**
    * Table hashes of the keys of packets idx[0..n) into out[0..n), for {@link upsertHashed}: hashing a batch first
-   * lets the caller {@link touch} the rows of packets a few places ahead, so several cache misses overlap.
+   * lets the caller {@link touch} the index entries of packets a few places ahead, so several cache misses overlap.
    */
   hashSelection(batch: PacketBatch, idx: Uint32Array, n: number, out: Uint32Array): void {
+    if (this.kindCode === 0) {
+      hashTuples(batch, idx, n, out);
+      return;
+    }
     const k = this.scratch;
     const kw = this.keyWords;
     for (let j = 0; j < n; j++) {
@@ -152,15 +166,88 @@ export class FlowTable {
     }
   }
 
-  /** Reads the home row of table hash h (a software prefetch: the load overlaps with the current upsert). */
-  touch(h: number): void {
-    this.sink ^= this.rows[(h & this.mask) * this.rowWords]!;
+  /**
+   * Software prefetch of the home index entries of table hashes hs[from..to): a burst of independent loads, so
+   * their cache misses overlap each other (and the caller's work) instead of stalling one packet at a time.
+   */
+  touch(hs: Uint32Array, from: number, to: number): void {
+    const index = this.index;
+    const mask = this.mask;
+    let x = 0;
+    for (let j = from; j < to; j++) x ^= index[(hs[j]! & mask) << 1]!;
+    this.sink ^= x;
+  }
+
+  /**
+   * The second stage of the prefetch: loads the rows that the home index entries of hs[from..to) point to (call
+   * it for hashes whose index entries were {@link touch}ed a while ago, so those are likely cached).
+   */
+  touchRows(hs: Uint32Array, from: number, to: number): void {
+    const index = this.index;
+    const rows = this.rows;
+    const mask = this.mask;
+    const rw = this.rowWords;
+    let x = 0;
+    for (let j = from; j < to; j++) {
+      const h = hs[j]!;
+      const slot = (h & mask) << 1;
+      // Only a row whose hash matches is likely the packet's flow (a flood's new flows would load rows for nothing).
+      if (index[slot] === h) {
+        const e = index[slot + 1]!;
+        if (e !== 0) x ^= rows[(e - 1) * rw]!;
+      }
+    }
+    this.sink ^= x;
   }
 
   /** {@link upsert} with the table hash already computed by {@link hashSelection}. */
   upsertHashed(batch: PacketBatch, i: number, h: number): number {
-    this.loadKey(batch, i);
-    return this.upsertScratchHashed(h);
+    if (this.kindCode !== 0) {
+      this.loadKey(batch, i);
+      return this.upsertScratchHashed(h);
+    }
+    this.evictedNow = false;
+    const found = this.findTuple(batch, i, h);
+    if (found >= 0) {
+      this.inserted = false;
+      return found;
+    }
+    // A new flow: its key goes from the batch's columns straight into the new row.
+    const row = this.insertRow(-1 - found, h);
+    writeTuple(this.rows, row * this.rowWords + 2, batch, i);
+    return row;
+  }
+
+  /**
+   * The row of packet i's 5-tuple (table hash h) if held (and marks it referenced), else -1 - the free index slot
+   * that ends its probe. Compares the key with the batch's columns directly (no copy into {@link scratch}).
+   */
+  private findTuple(batch: PacketBatch, i: number, h: number): number {
+    const index = this.index;
+    const rows = this.rows;
+    const mask = this.mask;
+    const rw = this.rowWords;
+    const a = 4 * i;
+    const src = batch.src;
+    const dst = batch.dst;
+    let slot = h & mask;
+    for (;;) {
+      const e = index[(slot << 1) + 1]!;
+      if (e === 0) return -1 - slot;
+      if (index[slot << 1] === h) {
+        const r = (e - 1) * rw;
+        if (
+          rows[r + 2] === batch.proto[i] &&
+          rows[r + 3] === src[a] && rows[r + 4] === src[a + 1] && rows[r + 5] === src[a + 2] && rows[r + 6] === src[a + 3] &&
+          rows[r + 7] === dst[a] && rows[r + 8] === dst[a + 1] && rows[r + 9] === dst[a + 2] && rows[r + 10] === dst[a + 3] &&
+          rows[r + 11] === (((batch.srcPort[i]! << 16) | batch.dstPort[i]!) >>> 0)
+        ) {
+          rows[r] = REFERENCED;
+          return e - 1;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
   }
 
   /** Copies packet i's key into {@link scratch}. */
@@ -171,10 +258,7 @@ export class FlowTable {
     const d = batch.dst;
     switch (this.kindCode) {
       case 0:
-        k[0] = batch.proto[i]!;
-        k[1] = s[a]!; k[2] = s[a + 1]!; k[3] = s[a + 2]!; k[4] = s[a + 3]!;
-        k[5] = d[a]!; k[6] = d[a + 1]!; k[7] = d[a + 2]!; k[8] = d[a + 3]!;
-        k[9] = ((batch.srcPort[i]! << 16) | batch.dstPort[i]!) >>> 0;
+        writeTuple(k, 0, batch, i);
         break;
       case 1:
         k[0] = s[a]!; k[1] = s[a + 1]!; k[2] = s[a + 2]!; k[3] = s[a + 3]!;
@@ -188,7 +272,7 @@ export class FlowTable {
     }
   }
 
-  /** Finds or inserts the flow whose key is in {@link scratch}; returns its slot. */
+  /** Finds or inserts the flow whose key is in {@link scratch}; returns its row. */
   upsertScratch(): number {
     return this.upsertScratchHashed(hashWords(this.scratch, this.keyWords));
   }
@@ -197,126 +281,220 @@ export class FlowTable {
     const kw = this.keyWords;
     const rw = this.rowWords;
     const k = this.scratch;
-    this.inserted = false;
+    const rows = this.rows;
+    const index = this.index;
     this.evictedNow = false;
-    let rows = this.rows;
     let slot = h & this.mask;
     for (;;) {
-      const r = slot * rw;
-      const st = rows[r]!;
-      if (!(st & OCCUPIED)) break;
-      if (rows[r + 1] === h) {
+      const e = index[(slot << 1) + 1]!;
+      if (e === 0) break;
+      if (index[slot << 1] === h) {
+        const r = (e - 1) * rw;
         let w = 0;
         while (w < kw && rows[r + 2 + w] === k[w]) w++;
         if (w === kw) {
-          rows[r] = OCCUPIED | REFERENCED;
-          return slot;
+          rows[r] = REFERENCED;
+          this.inserted = false;
+          return e - 1;
         }
       }
       slot = (slot + 1) & this.mask;
     }
-    if (this.size >= this.maxFlows) this.evictOne();
-    else if (2 * (this.size + 1) > this.slots && this.slots < this.maxSlots) this.grow();
-    rows = this.rows;
-    slot = h & this.mask;
-    while (rows[slot * rw]! & OCCUPIED) slot = (slot + 1) & this.mask;
-    const r = slot * rw;
-    rows[r] = OCCUPIED | REFERENCED;
+    return this.insert(slot, h);
+  }
+
+  /** Inserts the key in {@link scratch} (table hash h, not held; `slot` ends its probe) as a new row. */
+  private insert(slot: number, h: number): number {
+    const row = this.insertRow(slot, h);
+    const kw = this.keyWords;
+    const k = this.scratch;
+    const rows = this.rows;
+    const r = row * this.rowWords + 2;
+    for (let w = 0; w < kw; w++) rows[r + w] = k[w]!;
+    return row;
+  }
+
+  /**
+   * Appends a row for a new flow of table hash h, whose probe ended at the free index slot `slot`, with its
+   * values zeroed; the caller writes its key. Evicts first when the table is full, grows first when the index
+   * would be over half full.
+   */
+  private insertRow(slot: number, h: number): number {
+    if (this.size >= this.maxFlows || 2 * (this.size + 1) > this.slots) {
+      // Evicting shifts index entries and growing rebuilds the index: find the free slot again.
+      if (this.size >= this.maxFlows) this.evictOne();
+      else if (this.slots < this.maxSlots) this.grow();
+      const index = this.index;
+      slot = h & this.mask;
+      while (index[(slot << 1) + 1] !== 0) slot = (slot + 1) & this.mask;
+    }
+    const row = this.size++;
+    this.index[slot << 1] = h;
+    this.index[(slot << 1) + 1] = row + 1;
+    const rows = this.rows;
+    const r = row * this.rowWords;
+    rows[r] = REFERENCED;
     rows[r + 1] = h;
-    for (let w = 0; w < kw; w++) rows[r + 2 + w] = k[w]!;
     const vc = this.valueColumns;
-    const vi = slot * this.rowDoubles + this.valueBase;
-    for (let c = 0; c < vc; c++) this.vals[vi + c] = 0;
-    this.size++;
+    const vi = row * this.rowDoubles + this.valueBase;
+    const vals = this.vals;
+    for (let c = 0; c < vc; c++) vals[vi + c] = 0;
     this.inserted = true;
-    return slot;
+    return row;
   }
 
   /** Empties the table (keeps its memory). Resets the eviction counter. */
   clear(): void {
-    if (this.size > 0) {
-      const rows = this.rows;
-      const rw = this.rowWords;
-      for (let s = 0; s < this.slots; s++) rows[s * rw] = 0;
-    }
+    if (this.size > 0) this.index.fill(0);
     this.size = 0;
     this.evictions = 0;
     this.hand = 0;
   }
 
-  /** CLOCK sweep: clear reference bits until an unreferenced flow is found; evict it. */
+  /** CLOCK sweep over the rows: clear reference bits until an unreferenced flow is found; evict it. */
   private evictOne(): void {
     const rows = this.rows;
     const rw = this.rowWords;
     for (;;) {
-      const s = this.hand;
-      this.hand = (this.hand + 1) & this.mask;
-      const st = rows[s * rw]!;
-      if (!(st & OCCUPIED)) continue;
-      if (st & REFERENCED) {
-        rows[s * rw] = OCCUPIED;
+      if (this.hand >= this.size) this.hand = 0;
+      const s = this.hand++;
+      if (rows[s * rw]! & REFERENCED) {
+        rows[s * rw] = 0;
         continue;
       }
       const vc = this.valueColumns;
       const vi = this.valueIndex(s);
       for (let c = 0; c < vc; c++) this.evictedValues[c] = this.vals[vi + c]!;
-      this.remove(s);
+      this.removeRow(s);
       this.evictions++;
       this.evictedNow = true;
       return;
     }
   }
 
-  /** Backward-shift deletion for linear probing (Knuth 6.4, Algorithm R). */
-  private remove(slot: number): void {
+  /** The index slot that points to row s (which must be held). */
+  private slotOf(s: number): number {
+    const index = this.index;
+    let slot = this.rows[s * this.rowWords + 1]! & this.mask;
+    while (index[(slot << 1) + 1] !== s + 1) slot = (slot + 1) & this.mask;
+    return slot;
+  }
+
+  /** Removes row s: backward-shift deletion of its index entry (Knuth 6.4, Algorithm R); the last row moves into s. */
+  private removeRow(s: number): void {
     const mask = this.mask;
-    const rw = this.rowWords;
-    const rows = this.rows;
-    let i = slot;
-    rows[i * rw] = 0;
+    const index = this.index;
+    let i = this.slotOf(s);
+    index[(i << 1) + 1] = 0;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      if (!(rows[j * rw]! & OCCUPIED)) break;
-      const home = rows[j * rw + 1]! & mask;
+      if (index[(j << 1) + 1] === 0) break;
+      const home = index[j << 1]! & mask;
       // Entry j may stay when its home lies cyclically in (i, j].
       const stays = i <= j ? i < home && home <= j : i < home || home <= j;
       if (stays) continue;
-      rows.copyWithin(i * rw, j * rw, j * rw + rw);
-      rows[j * rw] = 0;
+      index[i << 1] = index[j << 1]!;
+      index[(i << 1) + 1] = index[(j << 1) + 1]!;
+      index[(j << 1) + 1] = 0;
       i = j;
     }
-    this.size--;
+    const last = --this.size;
+    if (s !== last) {
+      const rw = this.rowWords;
+      index[(this.slotOf(last) << 1) + 1] = s + 1;
+      this.rows.copyWithin(s * rw, last * rw, last * rw + rw);
+    }
   }
 
+  /** Doubles the index (re-inserting its entries); the rows grow only when they must ({@link growRows}). */
   private grow(): void {
+    const old = this.index;
     const oldSlots = this.slots;
-    const oldRows = this.rows;
-    const rw = this.rowWords;
     this.slots = oldSlots * 2;
-    this.mask = this.slots - 1;
-    this.rows = new Uint32Array(this.slots * rw);
-    this.vals = new Float64Array(this.rows.buffer);
-    this.hand = 0;
+    const mask = (this.mask = this.slots - 1);
+    const index = (this.index = new Uint32Array(2 * this.slots));
     for (let s = 0; s < oldSlots; s++) {
-      if (!(oldRows[s * rw]! & OCCUPIED)) continue;
-      let t = oldRows[s * rw + 1]! & this.mask;
-      while (this.rows[t * rw]! & OCCUPIED) t = (t + 1) & this.mask;
-      this.rows.set(oldRows.subarray(s * rw, s * rw + rw), t * rw);
+      const e = old[(s << 1) + 1]!;
+      if (e === 0) continue;
+      const h = old[s << 1]!;
+      let t = h & mask;
+      while (index[(t << 1) + 1] !== 0) t = (t + 1) & mask;
+      index[t << 1] = h;
+      index[(t << 1) + 1] = e;
     }
+    if (this.rows.length < rowCapacity(this.slots, this.maxFlows) * this.rowWords) this.growRows();
+  }
+
+  /**
+   * Enlarges the rows (one copy): x4 while small, then straight to maxFlows rows. A fresh typed array is
+   * lazily mapped zero pages, so rows never used cost address space only, and a table that reaches a few tens of
+   * thousands of flows is copied once more at most instead of at every doubling of the index.
+   */
+  private growRows(): void {
+    const cap = this.rows.length / this.rowWords;
+    const next = cap >= ROWS_BEFORE_FULL ? this.maxFlows : Math.min(this.maxFlows, Math.max(cap * 4, rowCapacity(this.slots, this.maxFlows)));
+    const rows = new Uint32Array(next * this.rowWords);
+    rows.set(this.rows.subarray(0, this.size * this.rowWords));
+    this.rows = rows;
+    this.vals = new Float64Array(rows.buffer);
   }
 }
 
-/** Murmur3-style 32-bit hash of the first n words of k (the table's bucket hash; not the sampling hash). */
+/** Row capacity from which {@link FlowTable.growRows} allocates all maxFlows rows at once. */
+const ROWS_BEFORE_FULL = 1 << 14;
+
+/** Writes packet i's 5-tuple key words into w[o..o+10). */
+function writeTuple(w: Uint32Array, o: number, batch: PacketBatch, i: number): void {
+  const a = 4 * i;
+  const s = batch.src;
+  const d = batch.dst;
+  w[o] = batch.proto[i]!;
+  w[o + 1] = s[a]!; w[o + 2] = s[a + 1]!; w[o + 3] = s[a + 2]!; w[o + 4] = s[a + 3]!;
+  w[o + 5] = d[a]!; w[o + 6] = d[a + 1]!; w[o + 7] = d[a + 2]!; w[o + 8] = d[a + 3]!;
+  w[o + 9] = ((batch.srcPort[i]! << 16) | batch.dstPort[i]!) >>> 0;
+}
+
+/** Rows needed by an index of `slots` slots: the index is at most half full. */
+function rowCapacity(slots: number, maxFlows: number): number {
+  return Math.max(1, Math.min(maxFlows, slots >> 1));
+}
+
+/** {@link hashWords} of the 5-tuple keys of packets idx[0..n) (the same words as loadKey, without the copy). */
+function hashTuples(batch: PacketBatch, idx: Uint32Array, n: number, out: Uint32Array): void {
+  const s = batch.src;
+  const d = batch.dst;
+  const proto = batch.proto;
+  const sp = batch.srcPort;
+  const dp = batch.dstPort;
+  for (let j = 0; j < n; j++) {
+    const i = idx[j]!;
+    const a = 4 * i;
+    let h = HASH_SEED;
+    // The key words in loadKey's order: proto, src w0..w3, dst w0..w3, ports (hashWords' step inlined).
+    for (let w = 0; w < 10; w++) {
+      const x = w === 0 ? proto[i]! : w < 5 ? s[a + w - 1]! : w < 9 ? d[a + w - 5]! : ((sp[i]! << 16) | dp[i]!) >>> 0;
+      h = Math.imul(h ^ x, HASH_MUL);
+      h ^= h >>> 15;
+    }
+    out[j] = mix32(h ^ 10);
+  }
+}
+
+const HASH_SEED = 0x9747b28c;
+const HASH_MUL = 0x9e3779b1;
+
+/**
+ * The table's bucket hash of the first n words of k (not the sampling hash; nothing outside the table sees it:
+ * rows are numbered in insertion order whatever the hash). Per word one multiply and an xor-shift, each step a
+ * bijection of the state for a fixed word (keys differing in one word never collide), then the murmur3
+ * finaliser for the avalanche the index's low bits need.
+ */
 function hashWords(k: Uint32Array, n: number): number {
-  let h = 0x9747b28c;
+  let h = HASH_SEED;
   for (let w = 0; w < n; w++) {
-    let x = Math.imul(k[w]!, 0xcc9e2d51);
-    x = (x << 15) | (x >>> 17);
-    x = Math.imul(x, 0x1b873593);
-    h ^= x;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h = Math.imul(h ^ k[w]!, HASH_MUL);
+    h ^= h >>> 15;
   }
   return mix32(h ^ n);
 }

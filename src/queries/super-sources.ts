@@ -122,8 +122,8 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     const srcs = this.sources;
     const pv = pairs.vals;
     const packetSampled = !this.hashed && this.stats.rates().min < 1;
-    for (let s = 0; s < pairs.slots; s++) {
-      if (!pairs.occupied(s) || (finalRate < 1 && pv[pairs.valueIndex(s) + MIN_HASH]! > thr)) continue;
+    for (let s = 0; s < pairs.size; s++) {
+      if ((finalRate < 1 && pv[pairs.valueIndex(s) + MIN_HASH]! > thr)) continue;
       const sc = srcs.scratch;
       const o = pairs.keyOffset(s);
       for (let w = 0; w < 4; w++) sc[w] = pairs.rows[o + w]!;
@@ -135,8 +135,8 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     if (packetSampled) {
       // Each source's fan-out is estimated from its own pairs (Chao's lambdas fitted per source).
       const sv = srcs.vals;
-      for (let t = 0; t < srcs.slots; t++) {
-        if (srcs.occupied(t)) sv[srcs.valueIndex(t) + FANOUT] = sampledDistinctEstimate(sv, srcs.valueIndex(t) + SUMS);
+      for (let t = 0; t < srcs.size; t++) {
+        sv[srcs.valueIndex(t) + FANOUT] = sampledDistinctEstimate(sv, srcs.valueIndex(t) + SUMS);
       }
     }
     const fan = srcs.vals;

@@ -1,10 +1,10 @@
-/** Top-k selection over a FlowTable's slots by a score column, with a bounded min-heap (flush time only). */
+/** Top-k selection over a FlowTable's rows by a score column, with a bounded min-heap (flush time only). */
 import type { FlowTable } from './flow-table.ts';
 
 /**
- * The slots of the k highest values of column `col` (score = `table.vals[table.valueIndex(slot) + col]`) among
- * occupied slots that pass `keep` (all when omitted), highest
- * first (ties broken by lower slot). Also returns how many slots passed.
+ * The rows of the k highest values of column `col` (score = `table.vals[table.valueIndex(row) + col]`) among
+ * held rows that pass `keep` (all when omitted), highest first (ties broken by lower row, i.e. earlier
+ * insertion). Also returns how many rows passed.
  */
 export function topSlots(
   table: FlowTable,
@@ -21,10 +21,12 @@ export function topSlots(
     const y = vals[table.valueIndex(b) + col]!;
     return x < y || (x === y && a > b);
   };
-  for (let s = 0; s < table.slots; s++) {
-    if (!table.occupied(s) || (keep !== undefined && !keep(s))) continue;
+  for (let s = 0; s < table.size; s++) {
+    if (keep !== undefined && !keep(s)) continue;
     passed++;
     if (k <= 0) continue;
+    // Rows are scanned in increasing order, so a score not above the heap's minimum never enters it.
+    if (heap.length === k && !(vals[table.valueIndex(s) + col]! > vals[table.valueIndex(heap[0]!) + col]!)) continue;
     if (heap.length < k) {
       heap.push(s);
       let c = heap.length - 1;

@@ -16,7 +16,11 @@ import { SummaryAccumulator } from '../../src/monitor/summary.ts';
 import type { BatchRecord } from '../../src/monitor/records.ts';
 
 let fakeNow = 0n;
-const timer = (): bigint => fakeNow;
+/** Cost-clock reads so far (a CPU-clock read costs ~1-2 us: the engine keeps them few). */
+let timerReads = 0;
+const timer = (): bigint => (timerReads++, fakeNow);
+/** Fake cost of every FakeQuery.flush() call. */
+let flushCostNs = 0n;
 
 /** Batch of `n` packets spread evenly over 100 ms, `flows` distinct 5-tuples. */
 function makeBatch(b: PacketBatch, startNs: bigint, n: number, flows: number): PacketBatch {
@@ -67,6 +71,7 @@ class FakeQuery implements Query<number> {
     if (this.sampling === 'flow') assert.ok(ctx.flowHash, 'flow queries get the flow hashes');
   }
   flush(ctx: FlushContext): QueryResult<number> {
+    fakeNow += flushCostNs;
     this.flushes.push(ctx);
     const v = this.estimate;
     this.estimate = 0;
@@ -451,4 +456,40 @@ test('a CPU model that reports more lost packets than the batch holds is refused
   });
   await assert.rejects(engine.process(makeBatch(new PacketBatch(), 0n, 10, 2)), /admit\(\) returned 11 lost packets for a batch of 10/);
   assert.equal(q.processed, 0, 'the batch is refused before any query runs');
+});
+
+test('interval flushes are query work: counted in processing time and each query\'s cost, in no batch', async () => {
+  flushCostNs = 70_000n;
+  try {
+    const r = await run({ shed: false, budget: { kind: 'none' }, sizes: NORMAL });
+    const flushes = r.queries[0]!.flushes.length;
+    assert.equal(flushes, 2); // 20 batches of 100 ms
+    const st = r.engine.state;
+    assert.equal(st.flushNs, 2 * flushes * 70_000); // two queries
+    let batchNs = 0;
+    for (const x of r.records) {
+      batchNs += x.queriesNs + x.overheadNs;
+      // Fake costs: 1000 packets x 100 (q0) and 200 (q1) ns per packet, never a flush.
+      assert.deepEqual([...x.measured], [100_000, 200_000]);
+    }
+    assert.equal(st.processingNs, batchNs + st.flushNs);
+    assert.equal(st.costNs[0], 20 * 100_000 + flushes * 70_000);
+    const sum = new SummaryAccumulator(['q0', 'q1']).finish({ ...st, budgetNs: Infinity, wallSeconds: 1 });
+    assert.equal(sum.timeSplit.flushS, st.flushNs / 1e9);
+    assert.equal(sum.timeSplit.queriesS, (st.processingNs - st.overheadNs) / 1e9);
+  } finally {
+    flushCostNs = 0n;
+  }
+});
+
+test('without a controller a batch reads the cost clock 4 + 2 per query times, and the split still adds up', async () => {
+  timerReads = 0;
+  const r = await run({ shed: false, budget: { kind: 'none' }, sizes: [1000, 1000, 1000] });
+  // Per batch: start, features end, predictions end, 2 per query, end; + 2 per query per interval flush.
+  assert.equal(timerReads, 3 * (4 + 2 * 2) + 2 * 2);
+  for (const x of r.records) {
+    const sp = x.split!;
+    assert.equal(sp.featuresNs + sp.predictNs + sp.shedNs + sp.postNs, x.overheadNs, `batch ${x.index}`);
+    assert.equal(sp.featuresNs, 10 * 1000);
+  }
 });
