@@ -151,6 +151,8 @@ async function floodOnBackground(): Promise<Record<string, unknown>> {
     featuresCpuNsPerPacketBackgroundOnly: featuresInMemory(background, null),
     featuresCpuNsPerPacketFloodOnly: featuresInMemory(attack, null),
     featuresWith3SampledMeasuresCpuNsPerPacket: featuresInMemory(batches, sels),
+    featuresWith3SampledMeasuresCpuNsPerPacketBackgroundOnly: featuresInMemory(background, background.map(samples)),
+    featuresWith3SampledMeasuresCpuNsPerPacketFloodOnly: featuresInMemory(attack, attack.map(samples)),
   };
 }
 

@@ -12,6 +12,7 @@ export { mergeTraces } from './merge.ts';
 export { retimeTrace } from './retime.ts';
 export type { RetimeOptions } from './retime.ts';
 export { traceInfo } from './trace-info.ts';
+export { KeySet } from './key-set.ts';
 export type { TraceInfo, TraceInfoOptions } from './trace-info.ts';
 export { LinkType, linkTypeName, locateNetwork, NetKind } from './decode.ts';
 export { CaptureError } from '../errors.ts';

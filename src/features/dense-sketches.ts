@@ -6,24 +6,28 @@
  *
  * A selection is counted in one of three ways by size: up to {@link DEDUP_MAX} keys exactly in a scratch hash
  * set (fillExact), up to {@link SORT_MAX} with the bit updates sorted by address (fillSorted), larger ones in
- * key order (fillLarge). "new" is always the union gain of I (the logged bits per component).
+ * key order (key-order-fill.ts). "new" is always the union gain of I (the logged bits per component).
  */
-import { type MrbGeometry, mrbWords, popcount } from './mrb.ts';
+import { type MrbGeometry, mrbWords } from './mrb.ts';
+import { fillKeyOrder } from './key-order-fill.ts';
+import { KeptOrders, ENTRY_NEW_FLAG_BIT, ENTRY_POS_BITS, clearSortedB } from './kept-order.ts';
+
+// Module constants for the hot loops: the imported bindings used directly made the flood fill ~10 % slower.
+const POS_BITS = ENTRY_POS_BITS;
+const POS_MASK = (1 << POS_BITS) - 1;
+const NEW_FLAG_BIT = ENTRY_NEW_FLAG_BIT;
 
 /**
  * Selections of up to this many keys are counted exactly per batch in dense mode (fillExact, a 32 KiB scratch
  * set at most). An exact set up to 32k keys was slower under a flood, where almost every key is distinct.
  */
-const DEDUP_MAX = 1 << 12;
+export const DEDUP_MAX = 1 << 12;
 /**
- * Selections of at least this many keys update the sketches in key order (fillLarge): at ~10^5 keys per batch
+ * Selections of at least this many keys update the sketches in key order (key-order-fill.ts): at ~10^5 keys per batch
  * every cache line of the busy components is hit dozens of times anyway, and sorting was 5-10 % slower
  * (synflood x20 at 1 Mpps, measured); below it, address order wins (fillSorted).
  */
 const SORT_MAX = 1 << 15;
-/** fillSorted's sort entries: I position in the low POS_BITS bits (16 components x 2^20 bits at most). */
-const POS_BITS = 26;
-const POS_MASK = (1 << POS_BITS) - 1;
 
 export class DenseSketches {
   readonly ig: MrbGeometry;
@@ -57,10 +61,21 @@ export class DenseSketches {
   private readonly dedup = new Int32Array(2 * DEDUP_MAX);
   private readonly dedupPos = new Int32Array(DEDUP_MAX);
   /** Counting-sort scratch of fillSorted: I positions in key order, in block order, and per-block counts. */
-  private posScratch = new Int32Array(1024);
-  private sortScratch = new Int32Array(1024);
-  private readonly bucketShift: number;
-  private readonly buckets: number;
+  private posScratch: Int32Array = new Int32Array(1024);
+  private sortScratch: Int32Array = new Int32Array(1024);
+  /** Packet index of each sortScratch entry (written only when the order is kept). */
+  private sortPkt: Int32Array = new Int32Array(1024);
+  /**
+   * Per aggregate: keep the whole batch's sorted entries of fillSorted (one per packet, with its packet index)
+   * for the sampled selections of the same batch (kept-order.ts). It costs a scatter write and a flag per key
+   * and no repeat skipping, worth it only when selections follow: set (nextBatch) for the aggregates whose
+   * sampled selections in the previous batch were of a size that can use it (`wanted`, noted by canFilter).
+   */
+  readonly keepOrder: Uint8Array;
+  private readonly wanted: Uint8Array;
+  readonly kept: KeptOrders;
+  readonly bucketShift: number;
+  readonly buckets: number;
   private readonly bucketCounts: Int32Array;
 
   /**
@@ -89,6 +104,9 @@ export class DenseSketches {
     this.logIsFull = new Uint8Array(A);
     this.nFull = new Int32Array(A);
     this.fullZeros = new Int32Array(A * this.ig.components);
+    this.kept = new KeptOrders(A, this.ig, shift, this.buckets);
+    this.keepOrder = new Uint8Array(A);
+    this.wanted = new Uint8Array(A);
     for (let a = 0; a < A; a++) {
       this.logs.push(new Int32Array(0));
       this.fullLogs.push(new Int32Array(0));
@@ -106,10 +124,52 @@ export class DenseSketches {
     else if (this.nLog[a]! > 0) this.undoLog(a);
     if (full === 1) this.nFull[a] = 0; // superseded
     this.logIsFull[a] = full;
+    if (full === 1) this.kept.valid[a] = 0;
     if (n <= DEDUP_MAX) return this.fillExact(a, idx, n, reps);
-    if (n < SORT_MAX) this.fillSorted(a, idx, n);
-    else this.fillLarge(a, idx, n);
+    if (n < SORT_MAX) this.fillSorted(a, idx, n, full);
+    else {
+      let log = this.logs[a]!;
+      if (log.length < n) {
+        log = new Int32Array(Math.max(n, 1024));
+        this.logs[a] = log;
+      }
+      fillKeyOrder(this, a, idx, n, log);
+    }
     return -1;
+  }
+
+  /**
+   * Whether a sampled selection of aggregate a can be counted from the kept order (n = the keys it would count
+   * otherwise). A size that could use it makes the next batch keep a's order.
+   */
+  canFilter(a: number, n: number): boolean {
+    if (n <= DEDUP_MAX || n >= SORT_MAX) return false;
+    this.wanted[a] = 1;
+    return this.kept.valid[a] === 1;
+  }
+
+  /** A new batch: no kept order is valid; keep the orders the last batch's selections wanted. */
+  nextBatch(): void {
+    this.kept.valid.fill(0);
+    this.keepOrder.set(this.wanted);
+    this.wanted.fill(0);
+  }
+
+  /**
+   * Dense count of a sampled selection (`selected[i]` = 1) from the whole batch's kept order
+   * ({@link KeptOrders.count}): B's zero counts in bZeros, the union's in `kept.fZeros`; I and the logs are
+   * not touched. The caller checked {@link canFilter}.
+   */
+  fillFiltered(a: number, selected: Uint8Array): void {
+    this.kept.count(a, selected, this.iZeros, this.bBits, this.bZeros, this.bg);
+  }
+
+  /** Makes the sort scratch arrays hold at least n entries (each grown on its own: kept orders swap in and out). */
+  private growSortScratch(n: number): void {
+    if (this.posScratch.length < n) this.posScratch = new Int32Array(Math.max(n, 2 * this.posScratch.length));
+    const len = this.posScratch.length;
+    if (this.sortScratch.length < n) this.sortScratch = new Int32Array(len);
+    if (this.sortPkt.length < n) this.sortPkt = new Int32Array(len);
   }
 
   /** Sets the first m hashes of `keys` in aggregate a's interval sketch (the switch from sparse mode). */
@@ -236,44 +296,28 @@ export class DenseSketches {
    * In sorted order the keys of one B component are consecutive, so its zero count is a register, not a
    * read-modify-write chain through memory per key.
    */
-  private fillSorted(a: number, idx: Uint32Array | null, n: number): void {
-    const iBits = this.iBits;
-    const io = a * this.iWords;
+  private fillSorted(a: number, idx: Uint32Array | null, n: number, full: number): void {
     const ilb = this.ig.log2Bits;
     const iMask = (1 << ilb) - 1;
     const iLast = this.ig.components - 1;
-    const izo = a * this.ig.components;
-    let log = this.logs[a]!;
-    let nl = 0;
-    const bBits = this.bBits;
-    const blb = this.bg.log2Bits; // <= ilb (constructor), so B's bit index is the low bits of I's
-    const bMask = (1 << blb) - 1;
-    const bLast = this.bg.components - 1;
-    const bzo = a * this.bg.components;
-    const bZeros = this.bZeros;
-    bZeros.fill(1 << blb, bzo, bzo + this.bg.components);
-    if (log.length < n) {
-      log = new Int32Array(Math.max(n, 1024));
-      this.logs[a] = log;
-    }
     const hashes = this.hashes;
     const ho = a * this.hashStride;
-    if (this.posScratch.length < n) {
-      this.posScratch = new Int32Array(Math.max(n, 2 * this.posScratch.length));
-      this.sortScratch = new Int32Array(this.posScratch.length);
-    }
+    this.growSortScratch(n);
     const pos = this.posScratch;
     const sorted = this.sortScratch;
     const cnt = this.bucketCounts;
     const shift = this.bucketShift;
     const nb = this.buckets;
+    // Keep the order for the batch's sampled selections: every packet gets an entry (a skipped repeat could be
+    // selected without the packet before it), and the entry index is the packet index.
+    const keep = this.keepOrder[a] === 1 && full === 1 && idx === null;
     cnt.fill(0, 0, nb);
     // Pass 1: entry = I position (< 2^24) | min(clz, 15) << POS_BITS.
     let m = 0;
     let prev = 0;
     for (let k = 0; k < n; k++) {
       const h = hashes[ho + (idx === null ? k : idx[k]!)]!;
-      if (h === prev && k > 0) continue;
+      if (h === prev && k > 0 && !keep) continue;
       prev = h;
       const cz = Math.clz32(h);
       const ci = cz > iLast ? iLast : cz;
@@ -288,11 +332,59 @@ export class DenseSketches {
       cnt[b] = start;
       start += c;
     }
-    for (let k = 0; k < m; k++) {
-      const v = pos[k]!;
-      sorted[cnt[(v & POS_MASK) >>> shift]!++] = v;
+    if (keep) {
+      const pk = this.sortPkt;
+      for (let k = 0; k < m; k++) {
+        const v = pos[k]!;
+        const d = cnt[(v & POS_MASK) >>> shift]!++;
+        sorted[d] = v;
+        pk[d] = k;
+      }
+      // Before any bit is set: flag the entries whose I position is clear before the batch (fillFiltered).
+      const iBits = this.iBits;
+      const io = a * this.iWords;
+      for (let k = 0; k < m; k++) {
+        const v = sorted[k]!;
+        const pi = v & POS_MASK;
+        sorted[k] = v | ((~(iBits[io + (pi >>> 5)]! >>> (pi & 31)) & 1) << NEW_FLAG_BIT);
+      }
+    } else {
+      for (let k = 0; k < m; k++) {
+        const v = pos[k]!;
+        sorted[cnt[(v & POS_MASK) >>> shift]!++] = v;
+      }
     }
-    // Pass 3: branch-free bit updates (whether a bit was already set is data-dependent and mispredicts).
+    this.applySorted(a, sorted, m);
+    if (keep) {
+      // Swap the scratch arrays in (no copy); the previously kept arrays become scratch.
+      this.kept.swapIn(a, sorted, this.sortPkt, m);
+      this.sortScratch = this.kept.spareEnt;
+      this.sortPkt = this.kept.sparePkt;
+    }
+  }
+
+  /**
+   * Pass 3 of fillSorted: branch-free bit updates of I and B from the block-sorted entries (whether a bit was
+   * already set is data-dependent and mispredicts), B's zero counts, B cleared, and the union zero counts.
+   */
+  private applySorted(a: number, sorted: Int32Array, m: number): void {
+    const iBits = this.iBits;
+    const io = a * this.iWords;
+    const ilb = this.ig.log2Bits;
+    const izo = a * this.ig.components;
+    let log = this.logs[a]!;
+    let nl = 0;
+    const bBits = this.bBits;
+    const blb = this.bg.log2Bits; // <= ilb (constructor), so B's bit index is the low bits of I's
+    const bMask = (1 << blb) - 1;
+    const bLast = this.bg.components - 1;
+    const bzo = a * this.bg.components;
+    const bZeros = this.bZeros;
+    bZeros.fill(1 << blb, bzo, bzo + this.bg.components);
+    if (log.length < m) {
+      log = new Int32Array(Math.max(m, 1024));
+      this.logs[a] = log;
+    }
     let curB = 0;
     let newB = 0;
     for (let k = 0; k < m; k++) {
@@ -304,7 +396,7 @@ export class DenseSketches {
       iBits[wi] = oi | (1 << si);
       log[nl] = pi;
       nl += ((oi >>> si) & 1) ^ 1;
-      const cz = v >>> POS_BITS;
+      const cz = (v >>> POS_BITS) & 15;
       const cb = cz > bLast ? bLast : cz;
       if (cb !== curB) {
         bZeros[bzo + curB] -= newB;
@@ -319,77 +411,14 @@ export class DenseSketches {
       newB += ((ob >>> sb) & 1) ^ 1;
     }
     bZeros[bzo + curB] -= newB;
-    // B is scratch: clear it now (only the touched words when they are few), so it is clean for the next one.
-    if (m < this.bWords >>> 2) {
-      for (let k = 0; k < m; k++) {
-        const v = sorted[k]!;
-        const cz = v >>> POS_BITS;
-        bBits[(((cz > bLast ? bLast : cz) << blb) | (v & bMask)) >>> 5] = 0;
-      }
-    } else {
-      bBits.fill(0);
-    }
+    clearSortedB(this.bBits, this.bg, sorted, m);
     this.nLog[a] = nl;
     const uZeros = this.uZeros;
     uZeros.set(this.iZeros.subarray(izo, izo + this.ig.components), izo);
     for (let k = 0; k < nl; k++) uZeros[izo + (log[k]! >>> ilb)]!--;
   }
 
-  /**
-   * Dense count of a selection of at least {@link SORT_MAX} keys, in key order: one bit test-and-set in B and
-   * one in I per key (branch-free), then B's zero counts by a popcount of B (cheaper than a read-modify-write
-   * per key at this size).
-   */
-  private fillLarge(a: number, idx: Uint32Array | null, n: number): void {
-    const iBits = this.iBits;
-    const io = a * this.iWords;
-    const ilb = this.ig.log2Bits;
-    const iMask = (1 << ilb) - 1;
-    const iLast = this.ig.components - 1;
-    const izo = a * this.ig.components;
-    let log = this.logs[a]!;
-    if (log.length < n) {
-      log = new Int32Array(Math.max(n, 1024));
-      this.logs[a] = log;
-    }
-    const bBits = this.bBits;
-    const blb = this.bg.log2Bits;
-    const bMask = (1 << blb) - 1;
-    const bLast = this.bg.components - 1;
-    const bzo = a * this.bg.components;
-    const hashes = this.hashes;
-    const ho = a * this.hashStride;
-    let nl = 0;
-    let prev = 0;
-    for (let k = 0; k < n; k++) {
-      const h = hashes[ho + (idx === null ? k : idx[k]!)]!;
-      if (h === prev && k > 0) continue;
-      prev = h;
-      const cz = Math.clz32(h);
-      const cb = cz > bLast ? bLast : cz;
-      const pb = (cb << blb) | (h & bMask);
-      bBits[pb >>> 5] |= 1 << (pb & 31);
-      const ci = cz > iLast ? iLast : cz;
-      const pi = (ci << ilb) | (h & iMask);
-      const wi = io + (pi >>> 5);
-      const si = pi & 31;
-      const oi = iBits[wi]!;
-      iBits[wi] = oi | (1 << si);
-      log[nl] = pi;
-      nl += ((oi >>> si) & 1) ^ 1;
-    }
-    this.nLog[a] = nl;
-    const wpc = 1 << (blb - 5);
-    for (let c = 0; c <= bLast; c++) {
-      let set = 0;
-      for (let w = c * wpc, e = w + wpc; w < e; w++) set += popcount(bBits[w]!);
-      this.bZeros[bzo + c] = (1 << blb) - set;
-    }
-    bBits.fill(0);
-    const uZeros = this.uZeros;
-    uZeros.set(this.iZeros.subarray(izo, izo + this.ig.components), izo);
-    for (let k = 0; k < nl; k++) uZeros[izo + (log[k]! >>> ilb)]!--;
-  }
+
 
   /**
    * Before a sampled selection is measured: sets aside the whole batch's log (swapping the log arrays, no copy)

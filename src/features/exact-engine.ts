@@ -1,24 +1,23 @@
 /**
  * Exact distinct counting for the 13 aggregates (`--exact` and the reference in `features check`): one
- * {@link ExactKeySet} per aggregate for the batch and one for the interval, keyed by the full key words.
+ * capture's {@link KeySet} per aggregate for the batch and one for the interval, keyed by the full key words.
  */
-import type { PacketBatch, Selection } from '../capture/index.ts';
+import { KeySet, type PacketBatch, type Selection } from '../capture/index.ts';
 import type { DistinctEngine } from './engine.ts';
-import { ExactKeySet } from './exact-set.ts';
 import { KEY_WIDTH, MAX_KEY_WIDTH, writeKey } from './keys.ts';
 import { AGGREGATE_COUNT } from './names.ts';
 
 export class ExactEngine implements DistinctEngine {
   /** The whole batch's distinct keys (kept for the commit); sampled selections use `selSets`. */
-  private readonly batchSets: ExactKeySet[];
-  private readonly selSets: ExactKeySet[];
-  private readonly intervalSets: ExactKeySet[];
+  private readonly batchSets: KeySet[];
+  private readonly selSets: KeySet[];
+  private readonly intervalSets: KeySet[];
   private readonly key = new Uint32Array(MAX_KEY_WIDTH);
 
   constructor() {
-    this.batchSets = KEY_WIDTH.map((w) => new ExactKeySet(w, 1024));
-    this.selSets = KEY_WIDTH.map((w) => new ExactKeySet(w, 1024));
-    this.intervalSets = KEY_WIDTH.map((w) => new ExactKeySet(w, 1024));
+    this.batchSets = KEY_WIDTH.map((w) => new KeySet(w, 1024));
+    this.selSets = KEY_WIDTH.map((w) => new KeySet(w, 1024));
+    this.intervalSets = KEY_WIDTH.map((w) => new KeySet(w, 1024));
   }
 
   get stateBytes(): number {

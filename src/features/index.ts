@@ -16,4 +16,3 @@ export { MultiResolutionBitmap, DEFAULT_MRB } from './mrb.ts';
 export type { MrbGeometry } from './mrb.ts';
 export { FEATURE_MRB, BATCH_MRB, SPARSE_LIMIT } from './sketch-engine.ts';
 export { HyperLogLog } from './hll.ts';
-export { ExactKeySet } from './exact-set.ts';

@@ -22,7 +22,7 @@ import type { PacketBatch, Selection } from '../capture/index.ts';
 import { Rng } from '../random.ts';
 import type { DistinctEngine } from './engine.ts';
 import { AggregateHasher } from './hash.ts';
-import { DenseSketches } from './dense-sketches.ts';
+import { DenseSketches, DEDUP_MAX as DEDUP_REPS } from './dense-sketches.ts';
 import { type MrbGeometry, checkGeometry, mrbBase, mrbEstimate, mrbSaturated, mrbSum } from './mrb.ts';
 import { Agg, AGGREGATE_COUNT } from './names.ts';
 import { SparseKeyTable } from './sparse-table.ts';
@@ -114,6 +114,8 @@ export class SketchEngine implements DistinctEngine {
   private readonly reps: Uint32Array[] = [];
   private readonly repN = new Int32Array(A);
   private readonly repValid = new Uint8Array(A);
+  private mask = new Uint8Array(1024);
+  private maskBuilt = false;
   /**
    * @param geometry interval sketch geometry; the batch sketch is {@link BATCH_MRB}, or the same geometry
    *   when its components have at most 2^16 bits (tests of saturation use a tiny one).
@@ -180,6 +182,7 @@ export class SketchEngine implements DistinctEngine {
   load(_batch: PacketBatch): void {
     this.hashed = false;
     this.counted.fill(0);
+    this.sk.nextBatch();
     this.sk.logIsFull.fill(0);
     this.sk.nFull.fill(0); // a set-aside log's bits are not in I
     for (let a = 0; a < A; a++) {
@@ -209,7 +212,21 @@ export class SketchEngine implements DistinctEngine {
    * in the interval sketch, logging the bits turned on (after undoing the previous measure's).
    */
   private fillDense(a: number, idx: Uint32Array | null, n: number, full: number): number {
-    return this.sk.fill(a, idx, n, full, this.repsFor(a, n));
+    // Only the exact path (fillExact, n <= 4,096) writes representatives: no full-size array for the others.
+    return this.sk.fill(a, idx, n, full, this.repsFor(a, n <= DEDUP_REPS ? n : 0));
+  }
+
+  /** selected[i] = 1 for the packets of `sel` (built once per sampled measure, when fillFiltered needs it). */
+  private selectedMask(batch: PacketBatch, sel: Selection): Uint8Array {
+    if (this.maskBuilt) return this.mask;
+    const n = batch.count;
+    if (this.mask.length < n) this.mask = new Uint8Array(Math.max(n, 2 * this.mask.length));
+    const mask = this.mask;
+    mask.fill(0, 0, n);
+    const idx = sel.idx;
+    for (let k = 0; k < sel.length; k++) mask[idx[k]!] = 1;
+    this.maskBuilt = true;
+    return mask;
   }
 
   /**
@@ -220,7 +237,9 @@ export class SketchEngine implements DistinctEngine {
    * wrong "yes" an early switch to bitmaps (estimates within their errors instead of exact counts).
    */
   private willOverflow(a: number, idx: Uint32Array | null, n: number): boolean {
-    const size = this.tables[a]!.size;
+    // The committed keys: a selection measured earlier in this batch left tentative keys that are also among
+    // these n (counting them twice switched the whole batch to bitmaps when it would have fit).
+    const size = this.tables[a]!.batchStart;
     if (size + n <= this.limit) return false;
     return size + Math.min(n, this.sampleDistinct(a, idx, n)) > this.limit;
   }
@@ -271,6 +290,7 @@ export class SketchEngine implements DistinctEngine {
     const n = sel ? sel.length : batch.count;
     const full = n === batch.count ? 1 : 0;
     if (n > 0) this.dirty = true; // tentative keys and logged bits are state too
+    this.maskBuilt = false;
     const ig = this.ig;
     const bg = this.bg;
     let saturated = 0;
@@ -303,7 +323,16 @@ export class SketchEngine implements DistinctEngine {
         }
         this.toDense(a); // outgrew the table: bitmaps from now on
       }
-      const exact = this.fillDense(a, idx, m, full);
+      let exact: number;
+      let uZeros = this.sk.uZeros;
+      if (sel !== null && full === 0 && this.sk.canFilter(a, m)) {
+        // The whole batch's sorted entries, filtered: no re-hash, re-sort or interval-bit round trip.
+        this.sk.fillFiltered(a, this.selectedMask(batch, sel));
+        uZeros = this.sk.kept.fZeros;
+        exact = -1;
+      } else {
+        exact = this.fillDense(a, idx, m, full);
+      }
       if (full === 1) this.counted[a] = 1;
       let u: number;
       if (exact >= 0) {
@@ -318,7 +347,6 @@ export class SketchEngine implements DistinctEngine {
         if (u < 1 && m > 0) u = 1;
       }
       const zo = a * ig.components;
-      const uZeros = this.sk.uZeros;
       const base = mrbBase(uZeros, zo, ig);
       let f = Math.round(mrbSum(uZeros, zo, base, ig) - mrbSum(this.iZeros, zo, base, ig));
       if (mrbSaturated(uZeros, zo, ig)) saturated++;

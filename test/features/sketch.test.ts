@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MultiResolutionBitmap, HyperLogLog, ExactKeySet, DEFAULT_MRB, FEATURE_MRB, FeatureExtractor, FEATURE_INDEX } from '../../src/features/index.ts';
+import { MultiResolutionBitmap, HyperLogLog, DEFAULT_MRB, FEATURE_MRB, FeatureExtractor, FEATURE_INDEX } from '../../src/features/index.ts';
 import { Rng } from '../../src/random.ts';
 import { mix32 } from '../../src/hash-mix.ts';
 import { SketchEngine } from '../../src/features/sketch-engine.ts';
@@ -68,30 +68,6 @@ test('HLL p=14 within 3% from 1 to 2M, merge = union', () => {
   a.merge(b);
   assert.ok(Math.abs(a.estimate() - 20_000) / 20_000 < 0.05);
   assert.throws(() => new HyperLogLog(3), RangeError);
-});
-
-test('ExactKeySet matches a Set of strings (fast-check)', () => {
-  fc.assert(
-    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.nat(3)), { maxLength: 3000 }), (keys) => {
-      const s = new ExactKeySet(2, 4);
-      const ref = new Set<string>();
-      const k = new Uint32Array(2);
-      for (const [x, y] of keys) {
-        k[0] = x;
-        k[1] = y;
-        const isNew = !ref.has(`${x},${y}`);
-        ref.add(`${x},${y}`);
-        if (s.add(k) !== isNew) return false;
-        if (!s.has(k)) return false;
-      }
-      if (s.size !== ref.size) return false;
-      s.clear();
-      k[0] = keys[0]?.[0] ?? 0;
-      k[1] = keys[0]?.[1] ?? 0;
-      return s.size === 0 && !s.has(k);
-    }),
-    { seed: 7, numRuns: 60 },
-  );
 });
 
 test('sketch engine out of range reports saturation and never returns 0', () => {
