@@ -22,9 +22,13 @@
  *     backlog_t = max(0, backlog_{t−1} + spent_t − budget), spent = Σ measured query ns + overhead ns of batch t.
  *     It is the backlog of an emulated CPU that gets `budget` ns per batch (with budget = the batch interval it
  *     is exactly the real lag); an overrun is paid back by shrinking the next batches' available time.
- * - error term ê = EWMA(weight 0.9 on the old value, CoMo PERROR_EWMA_WEIGHT) of the per-batch relative error
- *   |1 − P/M|, P = Σ predicted ns for what actually ran (the prediction on the sampled batch, or rate × full
- *   prediction), M = Σ measured ns of the queries that ran; each sample is capped at `maxError` (10).
+ * - error term ê, from P = Σ predicted ns for what actually ran (the prediction on the sampled batch, or rate ×
+ *   full prediction) and M = Σ measured ns of the queries that ran, per batch:
+ *   - `errorModel: 'tail'` (default): ê = max(0, (1 − s)-quantile of M/P − 1) over the last 60 batches, s =
+ *     `overrunShare` (0.05): one-sided, as large as the recent under-predictions require (./error-bound.ts
+ *     explains why the mean absolute error is the wrong measure for a budget);
+ *   - `errorModel: 'mean'`: CoMo's EWMA (weight 0.9 on the old value, PERROR_EWMA_WEIGHT) of |1 − P/M|, each
+ *     sample capped at `maxError` (10).
  * - global rate = available / (Σ predicted × (1 + ê)), clamped to [0, 1]. The error term IS applied (CoMo 2.0
  *   cancelled it: `1 + (perror − perror)`): per-query rates come from the max-min fair allocation of
  *   `available` over the inflated costs c_q·(1 + ê).
@@ -47,6 +51,7 @@
  */
 import { allocateRates } from './allocate.ts';
 import type { Budget } from './budget.ts';
+import { TailErrorBound } from './error-bound.ts';
 import { Smoothed } from './smoothing.ts';
 
 /** Lowest rate a refinement gives a query instead of disabling it. */
@@ -58,13 +63,19 @@ export interface ShedControllerOptions {
   budget: Budget;
   /** Minimum sampling rate per query (default 0 for every query). */
   minRates?: ArrayLike<number>;
-  /** EWMA weight on the old value for the prediction error (0.9). */
+  /** How the error term is estimated: `tail` (default, quantile of M/P) or `mean` (CoMo's EWMA of |1 − P/M|). */
+  errorModel?: 'tail' | 'mean';
+  /** `tail`: share of batches allowed to overrun their available time (0.05). */
+  overrunShare?: number;
+  /** `tail`: batches the quantile is taken over (60). */
+  errorWindow?: number;
+  /** `mean`: EWMA weight on the old value for the prediction error (0.9). */
   errorWeight?: number;
   /** EWMA weight on the old value for the overhead (0.9). */
   overheadWeight?: number;
   /** Refinement rounds after the first plan (3). */
   maxRefinements?: number;
-  /** Cap on one batch's relative prediction error sample (10). */
+  /** Cap on one batch's relative prediction error sample (10; for `tail`, on M/P − 1). */
   maxError?: number;
   /**
    * Per query: 1 (default) when its rate may only fall during refinement (flow sampling: rates are
@@ -134,7 +145,9 @@ export class ShedController {
   readonly maxError: number;
   readonly monotone: Uint8Array;
   readonly raiseBelow: number;
+  readonly errorModel: 'tail' | 'mean';
   private readonly error: Smoothed;
+  private readonly tail: TailErrorBound;
   private readonly overhead: Smoothed;
   private backlog = 0;
   private lastSpent = 0;
@@ -156,6 +169,9 @@ export class ShedController {
     this.overhead = new Smoothed(opts.overheadWeight ?? 0.9);
     this.maxRefinements = opts.maxRefinements ?? 3;
     this.maxError = opts.maxError ?? 10;
+    this.errorModel = opts.errorModel ?? 'tail';
+    if (this.errorModel !== 'tail' && this.errorModel !== 'mean') throw new RangeError(`errorModel must be 'tail' or 'mean', got ${String(opts.errorModel)}`);
+    this.tail = new TailErrorBound(opts.errorWindow ?? 60, opts.overrunShare ?? 0.05, this.maxError);
     this.monotone = new Uint8Array(opts.queries).fill(1);
     if (opts.monotone) {
       if (opts.monotone.length !== opts.queries) throw new RangeError(`monotone has ${opts.monotone.length} entries for ${opts.queries} queries`);
@@ -166,7 +182,7 @@ export class ShedController {
 
   /** Current error term ê (0 before any observation). */
   get errorTerm(): number {
-    return this.error.value;
+    return this.errorModel === 'tail' ? this.tail.value : this.error.value;
   }
 
   /** Smoothed overhead per batch (ns). */
@@ -195,7 +211,7 @@ export class ShedController {
   plan(predictions: ArrayLike<number>): ShedPlan {
     this.checkLength(predictions, 'predictions');
     const n = this.queries;
-    const e = this.error.value;
+    const e = this.errorTerm;
     let total = 0;
     for (let q = 0; q < n; q++) total += checkNs(predictions[q]!, q);
     const ones = new Float64Array(n).fill(1);
@@ -315,6 +331,7 @@ export class ShedController {
       m += checkNs(o.measuredNs[q]!, q);
     }
     if (m > 0) this.error.update(Math.min(this.maxError, Math.abs(1 - p / m)));
+    this.tail.observe(p, m);
     this.overhead.update(o.overheadNs);
     const spent = m + o.overheadNs;
     this.lastSpent = spent;
@@ -339,7 +356,7 @@ export class ShedController {
     costsNs: Float64Array,
     firstRates: Float64Array,
   ): ShedPlan {
-    const e = warmingUp ? 0 : this.error.value;
+    const e = warmingUp ? 0 : this.errorTerm;
     let shedding = false;
     for (let q = 0; q < rates.length; q++) if (rates[q]! < 1) shedding = true;
     const withinBudget = planned * (1 + e) <= avail;

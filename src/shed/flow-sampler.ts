@@ -58,6 +58,17 @@ export class FlowSampler {
   }
 
   /**
+   * Hashes the packets of `base` with the interval's tables into {@link hashes} and returns that buffer: the
+   * hashes without a selection (what flow queries need when nothing is sampled, or before a caller filters
+   * the same batch at several thresholds). Does not touch the interval's minimum rate.
+   */
+  hash(batch: PacketBatch, base: Selection): Uint32Array {
+    if (this.hashBuf.length < batch.count) this.hashBuf = new Uint32Array(Math.max(batch.count, this.hashBuf.length * 2));
+    hashBatch(batch, this.tablesCur, this.hashBuf, base);
+    return this.hashBuf;
+  }
+
+  /**
    * Keeps the packets of `base` whose flow hash is <= floor(rate' x (2^32 - 1)) where rate' = min(rate, the
    * interval's minimum so far). Hashes are computed (and exposed in {@link hashes}) even at rate 1, so flow
    * queries always get them. `out`, when given, receives the kept indices; otherwise an internal buffer reused
@@ -67,9 +78,7 @@ export class FlowSampler {
     checkRate(rate);
     const eff = rate < this.minRate ? rate : this.minRate;
     this.minRate = eff;
-    if (this.hashBuf.length < batch.count) this.hashBuf = new Uint32Array(Math.max(batch.count, this.hashBuf.length * 2));
-    const h = this.hashBuf;
-    hashBatch(batch, this.tablesCur, h, base);
+    const h = this.hash(batch, base);
     let idx = out;
     if (idx === undefined || idx.length < base.length) {
       if (out !== undefined) throw new RangeError(`FlowSampler: out holds ${out.length} < ${base.length}`);

@@ -27,7 +27,7 @@ test('under budget: no shedding; over budget: rates scale to the available time'
 });
 
 test('the prediction-error term is applied (CoMo cancelled it): planned cost = available / (1 + e)', () => {
-  const c = new ShedController({ queries: 1, budget: Budget.absolute(10 * MS) });
+  const c = new ShedController({ queries: 1, budget: Budget.absolute(10 * MS), errorModel: 'mean' });
   // Predictions were half of the measured cost: |1 - P/M| = 0.5 each batch.
   for (let t = 0; t < 5; t++) c.observe({ predictedNs: [2 * MS], measuredNs: [4 * MS], overheadNs: 0 });
   assert.ok(Math.abs(c.errorTerm - 0.5) < 1e-12);
@@ -41,8 +41,8 @@ test('the prediction-error term is applied (CoMo cancelled it): planned cost = a
   assert.ok(c.plan([9 * MS]).shedding);
 });
 
-test('error EWMA: weight 0.9 on the old value, first sample initialises', () => {
-  const c = new ShedController({ queries: 2, budget: Budget.absolute(10 * MS) });
+test('error EWMA (errorModel mean): weight 0.9 on the old value, first sample initialises', () => {
+  const c = new ShedController({ queries: 2, budget: Budget.absolute(10 * MS), errorModel: 'mean' });
   c.observe({ predictedNs: [1 * MS, 1 * MS], measuredNs: [1 * MS, 3 * MS], overheadNs: 0 }); // |1 - 2/4| = 0.5
   assert.equal(c.errorTerm, 0.5);
   c.observe({ predictedNs: [1 * MS, 1 * MS], measuredNs: [1 * MS, 1 * MS], overheadNs: 0 }); // 0
@@ -112,10 +112,10 @@ test('closed loop with MLR under an on/off load: cost stays near the budget, err
   // One query; cost = 100 ns/packet + 2 µs per new flow, with an attack doubling new flows every other second.
   // Packet sampling at rate r scales both features by r (what the re-extraction would see).
   const names = ['packets', 'new_flows', 'noise'];
-  const run = (maxError: number): { over: number; meanRatio: number } => {
+  const run = (maxError: number, errorModel: 'tail' | 'mean' = 'tail'): { over: number; meanRatio: number } => {
     const rng = new Rng(12);
     const pred = new MlrPredictor({ featureNames: names });
-    const c = new ShedController({ queries: 1, budget: Budget.absolute(8 * MS), maxError });
+    const c = new ShedController({ queries: 1, budget: Budget.absolute(8 * MS), maxError, errorModel });
     let over = 0;
     let sum = 0;
     let n = 0;
@@ -139,11 +139,16 @@ test('closed loop with MLR under an on/off load: cost stays near the budget, err
     }
     return { over: over / n, meanRatio: sum / n };
   };
-  const r = run(10);
   const cancelled = run(0); // maxError 0 = the error term pinned at 0, as in CoMo 2.0
-  assert.ok(r.over < 0.1, `over budget in ${r.over} of batches`);
-  assert.ok(r.meanRatio > 0.7 && r.meanRatio <= 1, `mean cost/budget ${r.meanRatio}`);
-  assert.ok(cancelled.over > 2 * r.over, `without the error term ${cancelled.over} vs ${r.over}`);
+  const mean = run(10, 'mean');
+  assert.ok(mean.over < 0.1, `mean: over budget in ${mean.over} of batches`);
+  assert.ok(mean.meanRatio > 0.7 && mean.meanRatio <= 1, `mean: mean cost/budget ${mean.meanRatio}`);
+  assert.ok(cancelled.over > 2 * mean.over, `mean: without the error term ${cancelled.over} vs ${mean.over}`);
+  // The tail term pays for its bound here: every attack onset is a batch the model under-predicts ~2x, one in
+  // ten batches, so the 95th percentile of M/P stays high and every batch is shed harder (utilisation ~0.6).
+  const tail = run(10, 'tail');
+  assert.ok(tail.over <= 0.05, `tail: over budget in ${tail.over} of batches`);
+  assert.ok(tail.meanRatio > 0.5 && tail.meanRatio < mean.meanRatio, `tail: mean cost/budget ${tail.meanRatio}`);
 });
 
 test('refine raises non-monotone (packet-sampled) rates when the sampled-batch prediction leaves room; monotone ones only fall', () => {
@@ -188,4 +193,52 @@ test('a refinement never disables a query the first plan ran: an intercept above
   const f = m.plan([10 * MS, 20 * MS]);
   assert.deepEqual(Array.from(f.frozen), [0, 1]);
   assert.equal(m.refine([9 * MS, 0], f).rates[1], 0);
+});
+
+test('tail error term: a systematic under-prediction of 25% gives e = 0.25, over-predictions give 0', () => {
+  const under = new ShedController({ queries: 1, budget: Budget.absolute(10 * MS) });
+  assert.equal(under.errorModel, 'tail');
+  assert.equal(under.errorTerm, 0);
+  for (let t = 0; t < 30; t++) under.observe({ predictedNs: [4 * MS], measuredNs: [5 * MS], overheadNs: 0 });
+  assert.ok(Math.abs(under.errorTerm - 0.25) < 1e-12, String(under.errorTerm));
+  const p = under.plan([20 * MS]);
+  assert.ok(Math.abs(p.rates[0]! - 10 / (20 * 1.25)) < 1e-12, String(p.rates[0]));
+  // The same |error| the other way round costs nothing under 'tail', 1/3 of inflation under 'mean'.
+  for (const model of ['tail', 'mean'] as const) {
+    const over = new ShedController({ queries: 1, budget: Budget.absolute(10 * MS), errorModel: model });
+    for (let t = 0; t < 30; t++) over.observe({ predictedNs: [6 * MS], measuredNs: [4 * MS], overheadNs: 0 });
+    if (model === 'tail') assert.equal(over.errorTerm, 0);
+    else assert.ok(Math.abs(over.errorTerm - 0.5) < 1e-12, String(over.errorTerm));
+  }
+});
+
+test('tail vs mean error term on a cost with a heavy right tail: the tail model keeps overruns near its share', () => {
+  // Predictions are right on average (|error| ~ 0.1), but one batch in ten costs 1.5x its prediction (the
+  // flood batches whose features leave the regression's range, in the shedding experiment).
+  const run = (errorModel: 'tail' | 'mean'): { over: number; meanRatio: number } => {
+    const rng = new Rng(5);
+    const c = new ShedController({ queries: 1, budget: Budget.absolute(8 * MS), errorModel });
+    let over = 0;
+    let sum = 0;
+    let n = 0;
+    for (let t = 0; t < 2000; t++) {
+      const full = 40 * MS * (1 + 0.2 * rng.next());
+      const plan = c.plan([full]);
+      const predicted = plan.rates[0]! * full;
+      const factor = rng.next() < 0.1 ? 1.5 : 0.95 + 0.1 * rng.next();
+      const cost = predicted * factor;
+      c.observe({ predictedNs: [predicted], measuredNs: [cost], overheadNs: 0 });
+      if (t >= 100) {
+        if (cost > 1.05 * 8 * MS) over++;
+        sum += cost / (8 * MS);
+        n++;
+      }
+    }
+    return { over: over / n, meanRatio: sum / n };
+  };
+  const tail = run('tail');
+  const mean = run('mean');
+  assert.ok(mean.over > 0.08, `mean model: ${mean.over} over`); // the 1.5x batches all overrun
+  assert.ok(tail.over < 0.05, `tail model: ${tail.over} over`);
+  assert.ok(tail.meanRatio > 0.6, `tail model: mean cost/budget ${tail.meanRatio}`);
 });
