@@ -17,6 +17,7 @@ interface MonitorFlags {
   budgetAuto?: string;
   warmup?: string;
   budgetCovers: string;
+  errorModel: string;
   minRate: string[];
   batch: string;
   interval: string;
@@ -95,6 +96,11 @@ function printHuman(r: MonitorReport): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+function parseErrorModel(v: string): 'tail' | 'mean' {
+  if (v === 'tail' || v === 'mean') return v;
+  throw new UserError('cli.bad-error-model', `--error-model: unknown value '${v}'`, 'use tail or mean');
+}
+
 function parseCovers(v: string): 'total' | 'queries' {
   if (v === 'total' || v === 'queries') return v;
   throw new UserError('cli.bad-budget-covers', `--budget-covers: unknown value '${v}'`, 'use total or queries');
@@ -129,6 +135,7 @@ export function registerMonitor(program: Command): void {
     .option('--budget-covers <what>', 'total (queries + features/prediction/shedding overhead) | queries (the queries only, as in seed 004 VI.B)', 'total')
     .option('--warmup <n>', 'warm-up batches for --budget-auto (default 60)')
     .option('--min-rate <q=r>', 'minimum sampling rate of a query, e.g. flows=0.1 (repeatable)', collect, [])
+    .option('--error-model <kind>', 'prediction-error margin of the shedder: tail (95th percentile of measured/predicted over 60 batches, one-sided) | mean (CoMo: EWMA of |1 - predicted/measured|)', 'tail')
     .option('--batch <time>', 'batch (time bin) width', '100ms')
     .option('--interval <time>', 'measurement interval (query results)', '1s')
     .option('--clock <mode>', 'emulated (trace time drives an emulated CPU and buffer) | realtime (paced replay)', 'emulated')
@@ -190,6 +197,7 @@ export function registerMonitor(program: Command): void {
           skipCorrupt: !!flags.skipCorrupt,
           costClock: parseCostClock(flags.costClock),
           budgetCovers: parseCovers(flags.budgetCovers),
+          errorModel: parseErrorModel(flags.errorModel),
           warmupPassNs: flags.warmupPass === undefined ? undefined : parseDurationNs(flags.warmupPass, '--warmup-pass', 's'),
           initialFlows: flags.initialFlows === undefined ? undefined : parseNumber(flags.initialFlows, '--initial-flows', { integer: true, min: 0 }),
           onBatch: (rec) => {

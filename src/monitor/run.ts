@@ -35,6 +35,8 @@ export interface MonitorOptions {
   readonly budget?: () => Budget;
   /** `--min-rate` entries (`q=0.1`). */
   readonly minRates?: readonly string[];
+  /** The shedding controller's prediction-error term: 'tail' (default) or CoMo's 'mean' (see src/shed/controller.ts). */
+  readonly errorModel?: 'tail' | 'mean';
   readonly batchNs?: number;
   readonly intervalNs?: number;
   readonly clock?: 'emulated' | 'realtime';
@@ -175,6 +177,7 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
           budget: pass.budget,
           minRates: minRatesFor(names, parseMinRates(opts.minRates ? [...opts.minRates] : undefined)),
           monotone: eq.map((e) => (e.method === 'flow' ? 1 : 0)),
+          errorModel: opts.errorModel,
         })
       : undefined;
   const clockKind = costClockKind(opts, pass.clock);

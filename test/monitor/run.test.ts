@@ -140,6 +140,11 @@ test('CLI: --json summary fields, and a bad flag is a one-line user error', asyn
     assert.doesNotMatch(e.stderr, /at .*\.ts:\d+/);
     return true;
   });
+  await assert.rejects(run('./bin/loadcast', ['monitor', `${PCAP}/ndpi__ocs.pcap`, '--queries', 'counter', '--error-model', 'median']), (e: { code: number; stderr: string }) => {
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /--error-model: unknown value 'median'/);
+    return true;
+  });
 });
 
 test('warm-up pass: reported apart, replays only its first seconds, and leaves the measured run complete', async () => {
