@@ -12,6 +12,11 @@
  * - queries with the same method and rate share one selection and one feature re-extraction;
  * - the flow-sampling filter is branchless (the keep/drop decision at rate ~0.5 is a coin flip per packet,
  *   which a branch mispredicts half the time).
+ *
+ * Flow-sampling rates are planned afresh every batch and may rise again after a dip inside a measurement
+ * interval: the flow queries count a flow where it is first seen against the interval's running-minimum rate
+ * (src/queries/flow-count.ts), which is unbiased under any schedule. Only a batch's refinements lower a flow
+ * query's rate (the controller's monotone flag), so the selection it is finally run on is the refined one.
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
 import { flowThreshold } from '../queries/index.ts';
@@ -40,7 +45,7 @@ export class ShedPhase {
   private readonly packetSampler: PacketSampler;
   private readonly flowSampler: FlowSampler;
   private readonly predFull: Float64Array;
-  /** Per flow query: the interval's lowest rate so far (flow-sampling thresholds only fall in an interval). */
+  /** Per flow query: the interval's lowest rate it was run at so far (the flush's finalRate). */
   private readonly flowMin: Float64Array;
   private readonly selBufs: Uint32Array[];
   private readonly groupFeat: Float64Array[] = [];
@@ -104,8 +109,7 @@ export class ShedPhase {
   run(ctl: EngineController): number {
     let plan: ShedPlan = ctl.plan(this.floored(this.predFull, false));
     this.first.set(plan.rates);
-    const clamped = this.anyFlow && this.flowClamped();
-    if (!plan.shedding && !clamped) {
+    if (!plan.shedding) {
       this.starved.fill(0);
       return 0;
     }
@@ -122,6 +126,7 @@ export class ShedPhase {
       this.applySampling(this.rates);
       passes++;
     }
+    if (this.anyFlow) this.recordFlowMin();
     return passes;
   }
 
@@ -145,7 +150,10 @@ export class ShedPhase {
     this.floor.observe(i, costNs, this.sels[i]!.length);
   }
 
-  /** The rate a query's interval results are corrected with at flush: the flow threshold's final rate, else 1. */
+  /**
+   * The flush's finalRate of query i: for a flow query the lowest rate it ran at in the interval (flows with a
+   * hash under its threshold were kept in every batch), else 1.
+   */
   finalRate(i: number): number {
     return this.anyFlow && this.q[i]!.method === 'flow' ? this.flowMin[i]! : 1;
   }
@@ -192,9 +200,12 @@ export class ShedPhase {
     return out;
   }
 
-  private flowClamped(): boolean {
-    for (let i = 0; i < this.n; i++) if (this.flowMin[i]! < 1 && this.q[i]!.method === 'flow') return true;
-    return false;
+  /** Lowers each flow query's interval minimum to the rate it runs at this batch (disabled batches excluded). */
+  private recordFlowMin(): void {
+    for (let i = 0; i < this.n; i++) {
+      const r = this.rates[i]!;
+      if (r > 0 && r < this.flowMin[i]! && this.q[i]!.method === 'flow') this.flowMin[i] = r;
+    }
   }
 
   /** Samples every query at its planned rate and re-predicts on the features of what it would process. */
@@ -204,11 +215,7 @@ export class ShedPhase {
     this.groupFirst.length = 0;
     for (let i = 0; i < n; i++) {
       const e = q[i]!;
-      let r = Math.min(1, Math.max(0, planRates[i]!));
-      if (e.method === 'flow' && r > 0) {
-        r = Math.min(r, this.flowMin[i]!);
-        this.flowMin[i] = r;
-      }
+      const r = Math.min(1, Math.max(0, planRates[i]!));
       planRates[i] = r; // the effective rate is what the refinement must reason about
       this.rates[i] = r;
       // Queries with the same method and rate share one selection and one feature vector.

@@ -2,14 +2,15 @@
  * `active-flows`: the number of distinct 5-tuple flows with at least one packet in the interval (the
  * accuracy query of the CoMo load-shedding papers; CoMo `flowcount`, here exact rather than linear counting).
  *
- * Correction ('flow-count'): under flow sampling, flows whose stored flow hash passes the interval's final
- * threshold, divided by finalRate (unbiased; see flow-count.ts). Under packet sampling (no flow hashes and some
+ * Correction ('flow-count'): under flow sampling, each flow counted in the batch where it is first seen, with
+ * weight 1/m_b when its hash passes the running-minimum rate m_b of the interval up to that batch (unbiased
+ * also when the rate rises again after a dip; see flow-count.ts). Under packet sampling (no flow hashes and some
  * rate < 1; the result's correction is then 'sampled-distinct'): the flows seen plus an estimate of the flows
  * whose packets were all dropped, from the sampled SYNs (1/p each when every flow has one SYN) and a Chao1-type
  * singleton correction for the other packets (sampled-distinct.ts). Measured over 200 seeds: within 1% on a
  * spoofed SYN flood and -0.2..-0.6% on P2P traffic at rates 0.3..0.8, biased high (+6%) at p = 0.1 when an
  * interval holds only tens of flows; uncorrected, the count is low by about (1 - p) under a SYN flood. `sampledFlows` is
- * the raw count either way. Flows evicted from a full table still count (hashes in a histogram, sampled state
+ * the raw count either way. Flows evicted from a full table still count (counted when first seen, sampled state
  * in the estimator's sums). The count is {@link DistinctFlows} (distinct-flows.ts), shared with `flows`.
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
@@ -22,7 +23,7 @@ import { SAMPLED_DISTINCT_COLUMNS } from './sampled-distinct.ts';
 export interface ActiveFlowsValue {
   /** Estimated active flows in the interval. */
   flows: number;
-  /** Flows counted before correction (held + evicted; under flow sampling re-filtered to the final threshold). */
+  /** Flows counted before correction (held + evicted; under flow sampling those passing their first batch's running minimum). */
   sampledFlows: number;
   evictions: number;
 }

@@ -1,8 +1,9 @@
 /**
  * The distinct-flow count of an interval over the rows of a 5-tuple {@link FlowTable}, shared by `active-flows`
  * and `flows` (their results differ, their count and its correction are the same):
- * - flow sampling (the batches carried flow hashes; 'flow-count', flow-count.ts): rows held or evicted whose
- *   stored flow hash passes the interval's final threshold, divided by finalRate;
+ * - flow sampling (the batches carried flow hashes; 'flow-count', flow-count.ts): each flow counts in the batch
+ *   b where it is first seen, with weight 1/m_b, when its flow hash passes m_b, the lowest rate of the
+ *   interval's batches up to b ({@link FlowCountRunningMin}); the rate may rise again after a dip;
  * - packet sampling (no flow hashes and some rate < 1; 'sampled-distinct', sampled-distinct.ts): the flows seen
  *   plus the estimated unseen ones, from the estimator state each row carries;
  * - unsampled: the rows held plus the rows evicted.
@@ -10,7 +11,7 @@
  * {@link SAMPLED_DISTINCT_COLUMNS} columns from `sampledCol` on; the query may use its other columns freely.
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
-import { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
+import { FlowCountRunningMin } from './flow-count.ts';
 import type { FlowTable } from './flow-table.ts';
 import type { BatchContext, Correction } from './query.ts';
 import { isSyn, recordSampledPacket, SampledDistinct, unseenRatio } from './sampled-distinct.ts';
@@ -26,16 +27,19 @@ const GROUP = 32;
 export interface DistinctFlowsCount {
   /** Estimated distinct flows of the interval. */
   flows: number;
-  /** Rows counted before scaling: held + evicted ones passing the final threshold (all of them unless flow sampling). */
+  /** Flows counted before scaling: under flow sampling those passing their first batch's running-minimum threshold. */
   rows: number;
-  /** The final rate the flow hashes were filtered at (1 unless flow sampling). */
+  /** The interval's lowest flow-sampling rate (1 unless flow sampling). */
   finalRate: number;
   /** The correction applied: 'sampled-distinct' under packet sampling, otherwise 'flow-count'. */
   correction: Correction;
 }
 
 export class DistinctFlows {
-  private readonly evicted = new EvictedHashes();
+  /** Evicted rows (unsampled: they still count). */
+  private evictedRows = 0;
+  /** The flow-sampling count (running-minimum rule). */
+  private readonly flowCount = new FlowCountRunningMin();
   /** Packet-sampling estimate: held rows are added at flush, evicted ones when evicted. */
   private readonly distinct = new SampledDistinct();
   /** Whether any batch of the interval carried flow hashes (i.e. flow sampling was in force). */
@@ -56,7 +60,10 @@ export class DistinctFlows {
   /** Takes the batch's sampling state and hashes its selected packets; call once per batch before {@link upsert}. */
   beginBatch(batch: PacketBatch, sel: Selection, ctx: BatchContext): void {
     this.flowHash = ctx.flowHash;
-    if (ctx.flowHash !== undefined) this.hashed = true;
+    if (ctx.flowHash !== undefined) {
+      this.hashed = true;
+      this.flowCount.beginBatch(ctx.rate);
+    }
     this.unseen = unseenRatio(ctx.rate);
     const n = sel.length;
     if (this.hashes.length < n) this.hashes = new Uint32Array(Math.max(n, 2 * this.hashes.length));
@@ -83,13 +90,18 @@ export class DistinctFlows {
     }
     const s = table.upsertHashed(batch, i, hs[j]!);
     if (table.evictedNow) {
-      this.evicted.add(table.evictedValues[this.hashCol]!);
+      this.evictedRows++;
       this.distinct.add(table.evictedValues, this.sampledCol);
     }
     const o = table.valueIndex(s);
     const fh = this.flowHash;
     if (fh !== undefined) {
-      if (table.inserted) table.vals[o + this.hashCol] = fh[i]!;
+      if (table.inserted) {
+        // Counted in the batch where it is first seen (a flow evicted and seen again is counted twice: bias high).
+        const h = fh[i]!;
+        table.vals[o + this.hashCol] = h;
+        this.flowCount.firstSeen(h);
+      }
     } else {
       recordSampledPacket(table.vals, o + this.sampledCol, isSyn(batch.proto[i]!, batch.tcpFlags[i]!), this.unseen);
     }
@@ -107,16 +119,12 @@ export class DistinctFlows {
     const packetSampled = !this.hashed && minRate < 1;
     let rows: number;
     let flows: number;
-    if (finalRate >= 1) {
-      rows = table.size + this.evicted.total;
-      flows = rows;
+    if (this.hashed) {
+      rows = this.flowCount.counted;
+      flows = this.flowCount.estimate();
     } else {
-      const thr = flowThreshold(finalRate);
-      const v = table.vals;
-      rows = 0;
-      for (let s = 0; s < table.size; s++) if (v[table.valueIndex(s) + this.hashCol]! <= thr) rows++;
-      rows += this.evicted.countAtOrBelow(thr);
-      flows = scaleFlowCount(rows, finalRate);
+      rows = table.size + this.evictedRows;
+      flows = rows;
     }
     if (packetSampled) {
       const d = this.distinct;
@@ -124,7 +132,8 @@ export class DistinctFlows {
       for (let s = 0; s < table.size; s++) d.add(v, table.valueIndex(s) + this.sampledCol);
       flows = d.estimate();
     }
-    this.evicted.clear();
+    this.evictedRows = 0;
+    this.flowCount.clear();
     this.distinct.clear();
     this.hashed = false;
     return { flows, rows, finalRate, correction: packetSampled ? 'sampled-distinct' : 'flow-count' };

@@ -4,14 +4,15 @@
  * largest records by bytes (capped at `maxRecords`, with the number omitted).
  *
  * Correction:
- * - Record count under flow sampling: 'flow-count' (see flow-count.ts): records whose stored flow hash passes
- *   the interval's final threshold, divided by finalRate. Under packet sampling ('sampled-distinct'): the flows
+ * - Record count under flow sampling: 'flow-count' (see flow-count.ts): each record counted when first seen,
+ *   1/m_b when its flow hash passes the running-minimum threshold m_b of that batch (rates may rise again). Under packet sampling ('sampled-distinct'): the flows
  *   seen plus the estimated unseen ones, as in active-flows (sampled-distinct.ts; nearly unbiased, bias stated
  *   there); `recordsHeld` stays the raw count.
  * - Totals (packets, bytes): Horvitz-Thompson, 1/p per packet at its batch's rate.
- * - Per-flow packets/bytes: under flow sampling a kept flow was kept whole, so its counts are exact and not
- *   scaled; under packet sampling each packet counts 1/p.
- * Evicted records (table full) are counted in `evictions` and still enter the record count (see EvictedHashes).
+ * - Per-flow packets/bytes: under flow sampling the listed records are those whose hash passes the interval's
+ *   final (lowest) threshold: they were kept in every batch, so their counts are exact and not scaled (flows
+ *   kept only while the rate was higher are held but not listed); under packet sampling each packet counts 1/p.
+ * Evicted records (table full) are counted in `evictions` and still enter the record count (counted when first seen).
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
 import { formatAddress } from './address.ts';

@@ -9,7 +9,7 @@ export type {
 } from './query.ts';
 export { IntervalStats, htWeight } from './interval-stats.ts';
 export { FlowTable, DEFAULT_MAX_FLOWS, type FlowKeyKind, type FlowTableOptions } from './flow-table.ts';
-export { EvictedHashes, flowThreshold, scaleFlowCount } from './flow-count.ts';
+export { FlowCountRunningMin, flowThreshold } from './flow-count.ts';
 export {
   SampledDistinct,
   SAMPLED_DISTINCT_COLUMNS,

@@ -14,7 +14,10 @@ export type SamplingMethod = 'packet' | 'flow';
 export type Correction =
   /** Additive outputs weighted by 1/p at the time each packet was sampled (Horvitz-Thompson). */
   | 'horvitz-thompson'
-  /** Distinct-flow counts under flow sampling: count re-filtered to the interval's final threshold, / p_final. */
+  /**
+   * Distinct-flow counts under flow sampling: each flow counted where first seen, 1/m_b when its hash passes the
+   * interval's running-minimum rate m_b (flow-count.ts; rates may rise again inside an interval).
+   */
   | 'flow-count'
   /**
    * Distinct-flow counts under packet sampling: sampled SYNs weighted 1/p plus a Chao1-type estimate of the
@@ -31,8 +34,8 @@ export interface BatchContext {
   /**
    * Under flow sampling: per packet of the batch (indexed like the batch, not the selection), the 32-bit flow
    * hash of the interval's seed. A packet was kept when hash <= rate x (2^32 - 1). Queries that count flows
-   * store the hash with each flow so that at flush they can re-filter to the interval's final (lowest)
-   * threshold. Undefined under packet sampling or when unsampled. The engine should pass it for every batch of
+   * count a flow where it is first seen when its hash passes the interval's running-minimum rate (see
+   * flow-count.ts), and may store the hash to tell flows kept in every batch (hash <= the final threshold). Undefined under packet sampling or when unsampled. The engine should pass it for every batch of
    * a flow-sampled query, including batches at rate 1 (FlowSampler computes the hashes at any rate), so that
    * flows first seen before the rate fell carry their hash too.
    */
@@ -46,9 +49,9 @@ export interface FlushContext {
   readonly intervalStartNs: bigint;
   readonly intervalEndNs: bigint;
   /**
-   * The lowest flow-sampling rate in force during the interval (rates may only fall inside an interval under
-   * flow sampling); 1 when unsampled. Flow-count queries keep flows with hash <= finalRate x (2^32 - 1) and
-   * divide by finalRate.
+   * The lowest flow-sampling rate in force during the interval; 1 when unsampled. Flows with hash <=
+   * finalRate x (2^32 - 1) were kept in every batch (complete records); the flow counts themselves use the
+   * running minimum of the batches' rates (flow-count.ts).
    */
   readonly finalRate: number;
 }

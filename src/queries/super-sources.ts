@@ -1,16 +1,17 @@
 /**
  * `super-sources`: sources that contact many distinct destinations (fan-out; CoMo `superaddr`, Zhao et al.),
  * e.g. scanners and worm-infected hosts. Per packet the query records the distinct (source, destination) pair in
- * a bounded FlowTable, storing the smallest flow hash seen for the pair; at flush the pairs are aggregated per
+ * a bounded FlowTable, storing the pair's flow-count weight; at flush the pairs are aggregated per
  * source. Reported: sources whose fan-out is >= `threshold` (capped at `maxSources`, with the number omitted)
  * and the top-k sources by fan-out.
  *
- * Correction ('flow-count'): under flow sampling a pair counts when its smallest stored flow hash passes the
- * final threshold, and fan-out is divided by finalRate. This is unbiased when each pair carries one 5-tuple flow
- * in the interval (the usual case for scans of one port); a pair carrying n flows is kept with probability
- * 1 - (1 - p)^n >= p, so for multi-flow pairs the estimate is biased HIGH (the sampler hashes the 5-tuple, not
- * the pair). Under packet sampling ('sampled-distinct'): each source's fan-out is the distinct-key estimate of
- * sampled-distinct.ts over its own pairs (sampled SYNs 1/p, Chao1-type singleton correction for the rest, the
+ * Correction ('flow-count'): under flow sampling a pair counts, with weight 1/m_b, from the first batch b where
+ * one of its packets has a flow hash passing the interval's running-minimum rate m_b (flow-count.ts; rates may
+ * rise again inside the interval), and fan-out is the sum of its pairs' weights. This is unbiased when each
+ * pair carries one 5-tuple flow in the interval (the usual case for scans of one port); a pair carrying n flows
+ * is kept with probability about 1 - (1 - p)^n >= p, so for multi-flow pairs the estimate is biased HIGH (the
+ * sampler hashes the 5-tuple, not the pair). Under packet sampling ('sampled-distinct'): each source's fan-out
+ * is the distinct-key estimate of sampled-distinct.ts over its own pairs (sampled SYNs 1/p, Chao1-type singleton correction for the rest, the
  * lambdas fitted per source): a scanner sending one packet or one SYN per destination gets destinations seen / p
  * (Horvitz-Thompson, unbiased); a host whose destinations mix one-packet probes and long exchanges is still
  * underestimated (Chao's bound is loose for such mixtures: measured -15% at p = 0.3 for a P2P host with 508
@@ -19,7 +20,7 @@
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
 import { formatAddress } from './address.ts';
-import { flowThreshold, scaleFlowCount } from './flow-count.ts';
+import { FlowCountRunningMin } from './flow-count.ts';
 import { DEFAULT_MAX_FLOWS, FlowTable } from './flow-table.ts';
 import { IntervalStats } from './interval-stats.ts';
 import type { BatchContext, FlushContext, Query, QueryResult } from './query.ts';
@@ -64,7 +65,8 @@ export interface SuperSourcesOptions {
   readonly maxFlows?: number;
 }
 
-const MIN_HASH = 0;
+/** Pairs table, flow sampling: the pair's weight 1/m_b once counted, 0 before. */
+const WEIGHT = 0;
 /** First of the packet-sampling estimator's columns (pairs table). */
 const SAMPLED = 1;
 const FANOUT = 0;
@@ -82,6 +84,7 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
   private readonly maxSources: number;
   private readonly stats = new IntervalStats();
   private hashed = false;
+  private readonly flowCount = new FlowCountRunningMin();
 
   constructor(opts: SuperSourcesOptions = {}) {
     const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
@@ -97,7 +100,12 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     const table = this.pairs;
     const idx = sel.idx;
     const fh = ctx.flowHash;
-    if (fh !== undefined) this.hashed = true;
+    if (fh !== undefined) {
+      this.hashed = true;
+      this.flowCount.beginBatch(ctx.rate);
+    }
+    const thr = this.flowCount.batchThreshold;
+    const weight = this.flowCount.batchWeight;
     const unseen = unseenRatio(ctx.rate);
     const proto = batch.proto;
     const flags = batch.tcpFlags;
@@ -107,30 +115,32 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
       if (fh === undefined) {
         recordSampledPacket(table.vals, table.valueIndex(s) + SAMPLED, isSyn(proto[i]!, flags[i]!), unseen);
       } else {
-        const h = fh[i]!;
+        // Counted from the first packet passing the batch's running-minimum threshold (a single-flow pair is
+        // then counted where it is first seen, or never; see flow-count.ts).
         const v = table.vals;
-        const o = table.valueIndex(s) + MIN_HASH;
-        if (table.inserted || h < v[o]!) v[o] = h;
+        const o = table.valueIndex(s) + WEIGHT;
+        if (table.inserted) v[o] = 0;
+        if (v[o] === 0 && fh[i]! <= thr) v[o] = weight;
       }
     }
   }
 
   flush(ctx: FlushContext): QueryResult<SuperSourcesValue> {
-    const finalRate = this.hashed ? ctx.finalRate : 1;
-    const thr = flowThreshold(finalRate);
+    const hashed = this.hashed;
     const pairs = this.pairs;
     const srcs = this.sources;
     const pv = pairs.vals;
     const packetSampled = !this.hashed && this.stats.rates().min < 1;
     for (let s = 0; s < pairs.size; s++) {
-      if ((finalRate < 1 && pv[pairs.valueIndex(s) + MIN_HASH]! > thr)) continue;
+      const w = hashed ? pv[pairs.valueIndex(s) + WEIGHT]! : 1;
+      if (w === 0) continue;
       const sc = srcs.scratch;
       const o = pairs.keyOffset(s);
       for (let w = 0; w < 4; w++) sc[w] = pairs.rows[o + w]!;
       const t = srcs.upsertScratch();
       const fo = srcs.valueIndex(t);
       if (packetSampled) addSampledKey(srcs.vals, fo + SUMS, pv, pairs.valueIndex(s) + SAMPLED);
-      else srcs.vals[fo + FANOUT] = srcs.vals[fo + FANOUT]! + 1;
+      else srcs.vals[fo + FANOUT] = srcs.vals[fo + FANOUT]! + w;
     }
     if (packetSampled) {
       // Each source's fan-out is estimated from its own pairs (Chao's lambdas fitted per source).
@@ -142,11 +152,11 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     const fan = srcs.vals;
     const toResult = (t: number): SourceFanout => ({
       addr: formatAddress(srcs.rows, srcs.keyOffset(t)),
-      fanout: scaleFlowCount(fan[srcs.valueIndex(t) + FANOUT]!, finalRate),
+      fanout: fan[srcs.valueIndex(t) + FANOUT]!,
     });
     const top = topSlots(srcs, FANOUT, this.k).slots.map(toResult);
     const threshold = this.threshold;
-    const above = topSlots(srcs, FANOUT, this.maxSources, (t) => scaleFlowCount(fan[srcs.valueIndex(t) + FANOUT]!, finalRate) >= threshold);
+    const above = topSlots(srcs, FANOUT, this.maxSources, (t) => fan[srcs.valueIndex(t) + FANOUT]! >= threshold);
     const value: SuperSourcesValue = {
       threshold,
       sources: above.slots.map(toResult),
@@ -158,6 +168,7 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
     pairs.clear();
     srcs.clear();
     this.hashed = false;
+    this.flowCount.clear();
     return this.stats.result(this.name, packetSampled ? 'sampled-distinct' : this.correction, ctx, value);
   }
 }

@@ -162,7 +162,7 @@ test('queries with the same method and rate share one selection and one re-extra
   assert.ok(pk > 1200 && pk < 1700, `packet sample of 2900 at 0.5: ${pk}`);
 });
 
-test('refinement re-predicts on the sampled selections; a flow rate never rises within an interval', () => {
+test('refinement re-predicts on the sampled selections; a flow rate may rise again within an interval', () => {
   const batch = makeBatch(1000, 200, 13);
   const base = range(0, 1000);
   const phase = new ShedPhase(queries(['flow']), new CountingFeatures(), true, 2, 10);
@@ -172,14 +172,26 @@ test('refinement re-predicts on the sampled selections; a flow rate never rises 
   const firstSample = ctl.refinedWith[0]![0]!;
   assert.ok(firstSample > 0 && firstSample < 100 * 1000, 're-prediction on the 0.6 sample');
   assert.equal(phase.rates[0], 0.3);
-  // Next batch of the interval: a plan of 0.9 is clamped to 0.3; after the interval ends it is not.
+  assert.equal(phase.finalRate(0), 0.3);
+  // Next batch of the interval: a plan of 0.9 is applied (the rate recovers), with its larger selection; the
+  // interval's minimum (the flush's finalRate) stays 0.3.
+  const low = phase.sels[0]!.length;
   start(phase, batch, base, 1);
   phase.run(scripted([0.9]));
-  assert.equal(phase.rates[0], 0.3);
+  assert.equal(phase.rates[0], 0.9);
+  assert.ok(phase.sels[0]!.length > low, `0.9 keeps more than 0.3: ${phase.sels[0]!.length} vs ${low}`);
+  assert.equal(phase.finalRate(0), 0.3);
+  // A batch without shedding runs the flow query unsampled.
+  start(phase, batch, base, 1);
+  const calm = { plan: () => ({ rates: Float64Array.of(1), done: true, shedding: false }) } as unknown as EngineController;
+  assert.equal(phase.run(calm), 0);
+  assert.equal(phase.rates[0], 1);
+  assert.equal(phase.sels[0], base);
   assert.equal(phase.finalRate(0), 0.3);
   phase.startInterval();
   assert.equal(phase.finalRate(0), 1);
   start(phase, batch, base, 1);
   phase.run(scripted([0.9]));
   assert.equal(phase.rates[0], 0.9);
+  assert.equal(phase.finalRate(0), 0.9);
 });

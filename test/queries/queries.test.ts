@@ -95,28 +95,48 @@ describe('flows and active-flows', () => {
     assert.deepEqual(v.top[1], { proto: 6, src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 80, packets: 2, bytes: 200 });
   });
 
-  it('count flows under flow sampling by re-filtering to the final threshold (rate falling mid-interval)', () => {
+  it('count flows under flow sampling: first seen, 1/m_b under the running-minimum rate (rate dipping and rising)', () => {
     const batches = syntheticBatches(3000, 10, 1);
     const sampler = new FlowSampler(99);
+    sampler.startInterval();
     const flows = new FlowsQuery();
     const active = new ActiveFlowsQuery();
-    const rates = [1, 0.8, 0.8, 0.5, 0.9, 0.3, 0.3, 0.6, 0.3, 0.3];
+    const rates = [1, 0.8, 0.8, 0.5, 0.9, 0.3, 0.3, 0.6, 0.3, 1];
+    const seen = new Set<string>();
     const hashOf = new Map<string, number>();
+    let runMin = 1;
+    let counted = 0;
+    let expected = 0;
     batches.forEach((b, j) => {
-      const { sel, rate } = sampler.sample(b, selectAll(b), rates[j]!);
-      const c: BatchContext = { rate, intervalStartNs: 0n, flowHash: sampler.hashes };
-      flows.process(b, sel, c);
-      active.process(b, sel, c);
-      for (let i = 0; i < b.count; i++) hashOf.set(tupleKey(b, i), sampler.hashes[i]!);
+      const rate = rates[j]!;
+      runMin = Math.min(runMin, rate);
+      const h = sampler.hash(b, selectAll(b));
+      const idx = new Uint32Array(b.count);
+      let k = 0;
+      for (let i = 0; i < b.count; i++) if (h[i]! <= flowThreshold(rate)) idx[k++] = i;
+      const c: BatchContext = { rate, intervalStartNs: 0n, flowHash: h };
+      flows.process(b, { idx, length: k }, c);
+      active.process(b, { idx, length: k }, c);
+      for (let x = 0; x < k; x++) {
+        const key = tupleKey(b, idx[x]!);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (h[idx[x]!]! <= flowThreshold(runMin)) {
+          counted++;
+          expected += 1 / runMin;
+        }
+      }
+      for (let i = 0; i < b.count; i++) hashOf.set(tupleKey(b, i), h[i]!);
     });
-    assert.equal(sampler.finalRate, 0.3);
-    const thr = flowThreshold(0.3);
-    const expectKept = [...hashOf.values()].filter((h) => h <= thr).length;
-    const f: FlushContext = { ...flush, finalRate: sampler.finalRate };
+    assert.ok(counted > 0 && seen.size > counted, 'some flows seen above their running minimum are not counted');
+    const f: FlushContext = { ...flush, finalRate: 0.3 };
     const a = active.flush(f);
-    assert.equal(a.value.sampledFlows, expectKept);
-    assert.equal(a.value.flows, expectKept / 0.3);
-    assert.equal(flows.flush(f).value.records, expectKept / 0.3);
+    assert.equal(a.value.sampledFlows, counted);
+    assert.ok(Math.abs(a.value.flows - expected) < 1e-9 * expected);
+    const fv = flows.flush(f).value;
+    assert.equal(fv.records, a.value.flows);
+    // Listed records: the flows under the final threshold (kept in every batch).
+    assert.equal(fv.recordsHeld, [...hashOf.values()].filter((x) => x <= flowThreshold(0.3)).length);
     assert.equal(a.rates.min, 0.3);
     assert.equal(a.rates.max, 1);
   });
@@ -182,6 +202,38 @@ describe('top-destinations and super-sources', () => {
     assert.equal(v.omitted, 0);
     assert.deepEqual(v.top, [{ addr: '6.6.6.6', fanout: 60 }, { addr: '7.7.7.7', fanout: 5 }]);
     assert.equal(v.pairs, 65);
+  });
+});
+
+describe('super-sources under flow sampling', () => {
+  it('fan-out of single-flow pairs is unbiased over 200 seeds with a rate that dips and recovers', () => {
+    // A scanner reaching 300 destinations (one flow each), each active in two consecutive batches of six.
+    const batches = Array.from({ length: 6 }, (_, j) => {
+      const pkts: Pkt[] = [];
+      for (let d = 0; d < 300; d++) if (Math.floor(d / 50) === j || Math.floor(d / 50) === j - 1) pkts.push({ src: ip(6, 6, 6, 6), dst: 1000 + d, dport: 80 });
+      for (let d = 0; d < 20; d++) pkts.push({ src: ip(7, 7, 7, 7), dst: 5000 + d, dport: 80 });
+      return makeBatch(pkts);
+    });
+    const schedule = [0.9, 0.3, 1, 0.6, 0.8, 1];
+    const est: number[] = [];
+    for (let seed = 1; seed <= 200; seed++) {
+      const sampler = new FlowSampler(seed);
+      sampler.startInterval();
+      const q = new SuperSourcesQuery({ threshold: 1, k: 5 });
+      batches.forEach((b, j) => {
+        const h = sampler.hash(b, selectAll(b));
+        const idx = new Uint32Array(b.count);
+        let k = 0;
+        for (let i = 0; i < b.count; i++) if (h[i]! <= flowThreshold(schedule[j]!)) idx[k++] = i;
+        q.process(b, { idx, length: k }, { rate: schedule[j]!, intervalStartNs: 0n, flowHash: h });
+      });
+      const v = q.flush({ ...flush, finalRate: 0.3 }).value;
+      est.push(v.top.find((x) => x.addr === '6.6.6.6')?.fanout ?? 0);
+    }
+    const mean = est.reduce((a, b) => a + b, 0) / est.length;
+    const sd = Math.sqrt(est.reduce((a, b) => a + (b - mean) ** 2, 0) / (est.length - 1));
+    assert.ok(sd > 0);
+    assert.ok(Math.abs(mean - 300) <= 3 * (sd / Math.sqrt(est.length)), `mean fan-out ${mean} (sd ${sd}) vs 300`);
   });
 });
 
