@@ -38,7 +38,7 @@
  *   [0, prediction] and b_q > 0, else the line through the origin), and the max-min fair allocation is redone on
  *   the slopes b_q·(1 + ê) with available − Σ a_q·(1 + ê). Sampling rarely cuts cost linearly (per-flow or
  *   per-batch fixed costs), which is why the seed re-predicts; the secant step makes an affine cost converge in
- *   one refinement. Rates only go down (flow sampling needs non-increasing rates within an interval), except
+ *   one refinement. Rates only go down within a batch's refinements, except
  *   for queries marked non-monotone (packet sampling): when the re-predicted plan uses less than `raiseBelow`
  *   (0.9) of the available time, their rates are raised (up to 1) in proportion to available / (sampled-batch
  *   prediction x (1 + ê)), so that a full-batch prediction far above the truth (a regression extrapolating on
@@ -78,8 +78,8 @@ export interface ShedControllerOptions {
   /** Cap on one batch's relative prediction error sample (10; for `tail`, on M/P − 1). */
   maxError?: number;
   /**
-   * Per query: 1 (default) when its rate may only fall during refinement (flow sampling: rates are
-   * non-increasing within an interval), 0 when the refinement may also raise it (packet sampling).
+   * Per query: 1 (default) when its rate may only fall during one batch's refinements (flow-sampled queries),
+   * 0 when the refinement may also raise it (packet sampling). Across batches any rate may rise again.
    */
   monotone?: ArrayLike<number>;
   /**

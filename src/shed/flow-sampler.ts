@@ -7,7 +7,9 @@
  * Within an interval the rate may only fall: a higher requested rate is clamped to the interval's minimum so
  * far. Thresholds are therefore nested: a flow kept at the final (lowest) rate was kept for every one of its
  * packets, which is what makes the flow-count correction count/p_final unbiased once each query re-filters its
- * stored flow hashes to the final threshold (research notes §0.6).
+ * stored flow hashes to the final threshold (research notes §0.6). The monitor engine does not need the clamp:
+ * it takes the hashes ({@link FlowSampler.hash}) and filters per batch itself, and the queries count flows with
+ * the running minimum of the interval's thresholds (src/queries/flow-count.ts), so its rates may recover.
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
 import { flowThreshold } from '../queries/index.ts';
