@@ -20,8 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
-import { readBatches } from '../src/capture/index.ts';
-import { FEATURE_NAMES, FeatureExtractor } from '../src/features/index.ts';
+import { FEATURE_NAMES } from '../src/features/index.ts';
 import {
   CorrelationWorkspace,
   CostHistory,
@@ -36,6 +35,7 @@ import {
   WindowRegression,
 } from '../src/predict/index.ts';
 import { Rng } from '../src/random.ts';
+import { realFeatureRows } from '../test/predict/real-features.ts';
 import { col, NAMES, syntheticFeatures } from '../test/predict/synthetic.ts';
 
 const BATCHES = 4000;
@@ -59,17 +59,7 @@ function syntheticSeries(seed: number): Series {
 }
 
 async function realSeries(): Promise<Series> {
-  const rows: Float64Array[] = [];
-  for (const trace of ['../shared/data/pcap/ustctfc2016__Tinba.pcap', '../shared/data/pcap/stopddos__pkt.TCP.synflood.spoofed.pcap']) {
-    const fx = new FeatureExtractor({ seed: 1, intervalNs: 1e8 });
-    let n = 0;
-    for await (const batch of readBatches(trace, { binNs: 1e7 })) {
-      fx.beginBatch(batch);
-      rows.push(fx.measure().slice());
-      fx.endBatch();
-      if (++n >= 400) break;
-    }
-  }
+  const rows = await realFeatureRows();
   const rng = new Rng(9);
   const pk = FEATURE_NAMES.indexOf('packets');
   const nt = FEATURE_NAMES.indexOf('five_tuple.new');

@@ -94,16 +94,12 @@ export class CorrelationWorkspace implements FeatureCorrelations {
   readonly capacity: number;
   /** Centred feature columns, column-major: column j occupies [j * capacity, j * capacity + n). */
   readonly centered: Float64Array;
-  /** Column means. */
-  readonly mean: Float64Array;
   /** Centred sums of squares per column (0 for constant or non-finite columns). */
   readonly ssq: Float64Array;
   /** Pearson r of each feature with the cost (0 when undefined). */
   readonly relevance: Float64Array;
   /** Centred costs. */
   readonly yCentered: Float64Array;
-  yMean = 0;
-  ySsq = 0;
   /** Observations used by the last {@link prepare}. */
   n = 0;
   private readonly order: Int32Array;
@@ -112,7 +108,6 @@ export class CorrelationWorkspace implements FeatureCorrelations {
     this.width = width;
     this.capacity = capacity;
     this.centered = new Float64Array(width * capacity);
-    this.mean = new Float64Array(width);
     this.ssq = new Float64Array(width);
     this.relevance = new Float64Array(width);
     this.yCentered = new Float64Array(capacity);
@@ -137,10 +132,7 @@ export class CorrelationWorkspace implements FeatureCorrelations {
       yc[r] = d;
       yss += d * d;
     }
-    this.yMean = ym;
     const yConst = !(yss > n * CONSTANT_REL_VAR * Math.max(1, ym * ym));
-    this.ySsq = yConst ? 0 : yss;
-    const mean = this.mean;
     const ssq = this.ssq;
     const rel = this.relevance;
     const c = this.centered;
@@ -163,7 +155,6 @@ export class CorrelationWorkspace implements FeatureCorrelations {
         ss += d * d;
         sxy += d * yc[r]!;
       }
-      mean[j] = m;
       const constant = !(ss > n * CONSTANT_REL_VAR * Math.max(1, m * m)); // also true for NaN
       ssq[j] = constant ? 0 : ss;
       const r = constant || yConst ? 0 : sxy / Math.sqrt(ss * yss);

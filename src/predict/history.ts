@@ -16,7 +16,8 @@ export class CostHistory {
   count = 0;
   /** Incremented on every push; lets models refit lazily. */
   version = 0;
-  private next = 0;
+  /** Ring slot the next push writes. */
+  protected next = 0;
 
   constructor(capacity: number, width: number) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`history capacity must be an integer >= 2, got ${capacity}`);

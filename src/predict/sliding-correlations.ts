@@ -20,9 +20,11 @@
  * correlation is then O(1). Their rounding (about 1e-10 in r, bounded by the same re-centring) is why FCBF's
  * redundancy test has a 1e-9 slack (./fcbf.ts).
  *
- * Rows are stored row-major in a ring and never rotated: every statistic here is permutation-invariant.
+ * The rows live in the ring of the {@link CostHistory} it extends (never rotated: every statistic here is
+ * permutation-invariant).
  */
 import { clampUnit, CONSTANT_REL_VAR, type FeatureCorrelations } from './fcbf.ts';
+import { CostHistory } from './history.ts';
 
 /**
  * Recompute a column's sums exactly when the largest value they held since the last exact computation exceeds
@@ -32,26 +34,11 @@ const RECENTER = 1e4;
 /** Kept features whose cross sums are maintained incrementally. */
 const PAIR_SLOTS = 6;
 
-export class SlidingCorrelations implements FeatureCorrelations {
-  readonly capacity: number;
-  readonly width: number;
-  /** Feature rows, row-major: row r occupies [r * width, (r + 1) * width). */
-  readonly x: Float64Array;
-  /** Cost of row r in ns. */
-  readonly y: Float64Array;
-  /** Rows in use (<= capacity). */
-  count = 0;
-  /** Incremented on every push (lets the model refit lazily). */
-  version = 0;
+export class SlidingCorrelations extends CostHistory implements FeatureCorrelations {
   /** Pearson r of each feature with the cost as of the last {@link refresh} (0 when undefined). */
   readonly relevance: Float64Array;
-  /** Column means and centred sums of squares as of the last {@link refresh} (ssq 0 = constant/non-finite). */
-  readonly mean: Float64Array;
+  /** Column centred sums of squares as of the last {@link refresh} (0 = constant/non-finite). */
   readonly ssq: Float64Array;
-  yMean = 0;
-  /** Centred sum of squares of the cost (0 when the cost is constant). */
-  ySsq = 0;
-  private next = 0;
   private readonly shift: Float64Array;
   private readonly s1: Float64Array;
   private readonly s2: Float64Array;
@@ -76,14 +63,8 @@ export class SlidingCorrelations implements FeatureCorrelations {
   private readonly pair: Float64Array;
 
   constructor(capacity: number, width: number) {
-    if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`window capacity must be an integer >= 2, got ${capacity}`);
-    if (!Number.isInteger(width) || width < 1) throw new RangeError(`window width must be an integer >= 1, got ${width}`);
-    this.capacity = capacity;
-    this.width = width;
-    this.x = new Float64Array(capacity * width);
-    this.y = new Float64Array(capacity);
+    super(capacity, width);
     this.relevance = new Float64Array(width);
-    this.mean = new Float64Array(width);
     this.ssq = new Float64Array(width);
     this.shift = new Float64Array(width);
     this.s1 = new Float64Array(width);
@@ -98,22 +79,24 @@ export class SlidingCorrelations implements FeatureCorrelations {
     this.pair = new Float64Array(PAIR_SLOTS * width);
   }
 
-  /** Appends an observation, overwriting the oldest when full. `features` may be longer than `width`. */
-  push(features: Float64Array, costNs: number): void {
+  /**
+   * Appends an observation, overwriting the oldest when full, and updates the sums (the row leaving first, while
+   * it is still in the ring). `features` may be longer than `width`; the cost must be finite.
+   */
+  override push(features: Float64Array, costNs: number): void {
     const w = this.width;
     if (features.length < w) throw new RangeError(`features has ${features.length} values, the window expects ${w}`);
     if (!Number.isFinite(costNs)) throw new RangeError(`observed cost must be finite, got ${costNs}`);
     const r = this.next;
     const x = this.x;
-    const base = r * w;
-    const prev = (r === 0 ? this.capacity - 1 : r - 1) * w;
+    const last = r === 0 ? this.capacity - 1 : r - 1;
+    const prev = last * w;
     const had = this.count;
     if (had === this.capacity) this.remove(r);
     const dy = costNs - this.yShift;
     for (let j = 0; j < w; j++) {
       const v = features[j]!;
       this.same[j] = had > 0 && v === x[prev + j]! ? this.same[j]! + 1 : 0;
-      x[base + j] = v;
       if (v - v !== 0) {
         this.bad[j]!++; // NaN or +-Infinity
         continue;
@@ -125,14 +108,11 @@ export class SlidingCorrelations implements FeatureCorrelations {
       this.sxy[j]! += d * dy;
     }
     this.updatePairs(features, 0, 1);
-    this.ySame = had > 0 && costNs === this.y[r === 0 ? this.capacity - 1 : r - 1]! ? this.ySame + 1 : 0;
-    this.y[r] = costNs;
+    this.ySame = had > 0 && costNs === this.y[last]! ? this.ySame + 1 : 0;
     this.y1 += dy;
     this.y2 += dy * dy;
     if (this.y2 > this.yHi) this.yHi = this.y2;
-    this.next = r + 1 === this.capacity ? 0 : r + 1;
-    if (had < this.capacity) this.count++;
-    this.version++;
+    super.push(features, costNs); // writes the row, advances the ring, bumps the version
     if (++this.sinceRebuild >= this.capacity) this.rebuild();
   }
 
@@ -303,9 +283,6 @@ export class SlidingCorrelations implements FeatureCorrelations {
     if (n === 0) {
       this.relevance.fill(0);
       this.ssq.fill(0);
-      this.mean.fill(0);
-      this.yMean = 0;
-      this.ySsq = 0;
       return;
     }
     // Sums that were once much larger than the centred sum of squares they now give (a regime change, e.g. an
@@ -315,9 +292,7 @@ export class SlidingCorrelations implements FeatureCorrelations {
     const y1 = this.y1;
     const ym = this.yShift + y1 / n;
     const yss = this.y2 - (y1 * y1) / n;
-    this.yMean = ym;
     const yConst = yRun || !(yss > n * CONSTANT_REL_VAR * Math.max(1, ym * ym));
-    this.ySsq = yConst ? 0 : yss;
     const rel = this.relevance;
     for (let j = 0; j < w; j++) {
       const skip = this.bad[j]! > 0 || this.same[j]! >= n - 1;
@@ -325,7 +300,6 @@ export class SlidingCorrelations implements FeatureCorrelations {
       const d1 = this.s1[j]!;
       const m = this.shift[j]! + d1 / n;
       const ss = this.s2[j]! - (d1 * d1) / n;
-      this.mean[j] = m;
       const constant = skip || !(ss > n * CONSTANT_REL_VAR * Math.max(1, m * m));
       this.ssq[j] = constant ? 0 : ss;
       const r = constant || yConst ? 0 : (this.sxy[j]! - (d1 * y1) / n) / Math.sqrt(ss * yss);
@@ -350,12 +324,5 @@ export class SlidingCorrelations implements FeatureCorrelations {
     const s = this.slotFor(a);
     const c = this.pair[s * this.width + b]! - (this.s1[a]! * this.s1[b]!) / this.count;
     return clampUnit(c / Math.sqrt(si * sj));
-  }
-
-  /** Mean cost over the window (0 when empty). */
-  meanCost(): number {
-    let s = 0;
-    for (let r = 0; r < this.count; r++) s += this.y[r]!;
-    return this.count === 0 ? 0 : s / this.count;
   }
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { readBatches } from '../../src/capture/index.ts';
-import { FEATURE_NAMES, FeatureExtractor } from '../../src/features/index.ts';
+import { FEATURE_NAMES } from '../../src/features/index.ts';
 import { CorrelationWorkspace, CostHistory, SlidingCorrelations, selectFeatures } from '../../src/predict/index.ts';
 import { Rng } from '../../src/random.ts';
+import { realFeatureRows } from './real-features.ts';
 
 /**
  * Feeds the same observations to the incremental statistics and to the direct computation (CorrelationWorkspace
@@ -140,17 +140,7 @@ test('non-finite costs are refused (the sums could not recover from them)', () =
 test('real traffic features (Tinba background, then a spoofed SYN flood): identical FCBF selections', async () => {
   // Features of real batches (10 ms bins to get several hundred of them), a cost built from them with seeded
   // multiplicative noise, and the window sliding across the switch from background to attack traffic.
-  const rows: Float64Array[] = [];
-  for (const trace of ['../shared/data/pcap/ustctfc2016__Tinba.pcap', '../shared/data/pcap/stopddos__pkt.TCP.synflood.spoofed.pcap']) {
-    const fx = new FeatureExtractor({ seed: 1, intervalNs: 1e8 });
-    let n = 0;
-    for await (const batch of readBatches(trace, { binNs: 1e7 })) {
-      fx.beginBatch(batch);
-      rows.push(fx.measure().slice());
-      fx.endBatch();
-      if (++n >= 400) break;
-    }
-  }
+  const rows = await realFeatureRows();
   assert.ok(rows.length >= 500, `only ${rows.length} batches`);
   const rng = new Rng(9);
   const col = (name: string): number => FEATURE_NAMES.indexOf(name);
