@@ -32,7 +32,7 @@ const BACKEND_CHOICES = BACKEND_NAMES.join('|');
 const f3 = (x: number): string => x.toFixed(3);
 
 /** Metrics as an aligned table (per horizon + average). */
-export function metricsTable(m: ForecastMetrics): string {
+function metricsTable(m: ForecastMetrics): string {
   const rows: (string | number)[][] = [['horizon', 'MSE', 'MAE', 'RMSE', 'MAPE %', 'RelMAE', 'MASE']];
   for (const h of m.perHorizon) rows.push([h.horizon, f3(h.mse), f3(h.mae), f3(h.rmse), h.mape.toFixed(2), f3(h.relMae), f3(h.mase)]);
   rows.push(['avg', f3(m.mse), f3(m.mae), f3(m.rmse), m.mape.toFixed(2), f3(m.relMae), f3(m.mase)]);

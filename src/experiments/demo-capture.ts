@@ -46,7 +46,7 @@ function protocolMix(p: TraceInfo['protocols'], packets: number): string {
   return shown.length ? shown.join(', ') : '-';
 }
 
-export function traceRow(info: TraceInfo): TraceRow {
+function traceRow(info: TraceInfo): TraceRow {
   return {
     file: basename(info.file),
     format: info.gzip ? `${info.format}.gz` : info.format,
@@ -66,7 +66,7 @@ export async function summariseTraces(files: readonly string[]): Promise<{ rows:
 }
 
 /** Largest dense trace built for the scan (bytes): traces of full-size packets reach it before the packet target. */
-export const MAX_DENSE_BYTES = 600e6;
+const MAX_DENSE_BYTES = 600e6;
 
 /**
  * Builds `densePath` from `source` looped so it holds about `targetPackets` packets (at most

@@ -42,7 +42,7 @@ export interface DemoForecast {
 }
 
 /** Experiment options per demo scale (beyond the dataset, output and seed). */
-export function forecastScaleOptions(scale: DemoScale): Pick<ForecastExperimentOptions, 'quick' | 'tableOnly' | 'epochs' | 'stepsPerEpoch' | 'hidden' | 'models'> {
+function forecastScaleOptions(scale: DemoScale): Pick<ForecastExperimentOptions, 'quick' | 'tableOnly' | 'epochs' | 'stepsPerEpoch' | 'hidden' | 'models'> {
   // tiny leaves out the recurrent and attention baselines (the slowest per step); every other scale runs all.
   if (scale === 'tiny') return { quick: true, tableOnly: true, epochs: 1, stepsPerEpoch: 3, hidden: 16, models: ['shared', 'dlinear', 'mlp', 'naive', 'snaive'] };
   if (scale === 'quick') return { quick: true, tableOnly: true };

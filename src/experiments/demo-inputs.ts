@@ -14,10 +14,10 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** `../shared/data` relative to the package root. */
 export const DEFAULT_DATA_DIR = resolve(PACKAGE_ROOT, '..', 'shared', 'data');
 
-export const ALIBABA_USAGE = 'alibaba2018_machine_usage_16machines.csv.gz';
-export const ALIBABA_META = 'alibaba2018_machine_meta.csv.gz';
+const ALIBABA_USAGE = 'alibaba2018_machine_usage_16machines.csv.gz';
+const ALIBABA_META = 'alibaba2018_machine_meta.csv.gz';
 /** The most general-traffic-like real trace (16k flows over 29 minutes): the shedding background. */
-export const REAL_BACKGROUND = 'ustctfc2016__Tinba.pcap';
+const REAL_BACKGROUND = 'ustctfc2016__Tinba.pcap';
 
 export interface DataLocation {
   /** The directory that was looked at. */

@@ -28,7 +28,7 @@ function scaleFlag(r: DemoResult): string {
   return r.scale === 'quick' ? '' : ` --${r.scale}`;
 }
 
-export function demoCommand(r: DemoResult): string {
+function demoCommand(r: DemoResult): string {
   const parts = ['./bin/loadcast demo'];
   if (r.mode === 'generated' && r.data.reasons.includes('--generate was given')) parts.push('--generate');
   if (r.seed !== 1) parts.push(`--seed ${r.seed}`);

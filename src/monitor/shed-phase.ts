@@ -19,7 +19,6 @@
  * query's rate (the controller's monotone flag), so the selection it is finally run on is the refined one.
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
-import { flowThreshold } from '../queries/index.ts';
 import { FlowSampler, PacketSampler, type ShedPlan } from '../shed/index.ts';
 import type { EngineQuery, FeatureSource } from './components.ts';
 import { type EngineController, sameRates } from './controller.ts';
@@ -44,7 +43,6 @@ export class ShedPhase {
   private readonly anyFlow: boolean;
   private readonly packetSampler: PacketSampler;
   private readonly flowSampler: FlowSampler;
-  private readonly predFull: Float64Array;
   /** Per flow query: the interval's lowest rate it was run at so far (the flush's finalRate). */
   private readonly flowMin: Float64Array;
   private readonly selBufs: Uint32Array[];
@@ -56,12 +54,12 @@ export class ShedPhase {
   private readonly floor: CostFloor;
   /** Consecutive batches each query was disabled. */
   private readonly starved: Uint32Array;
-  private hashBuf: Uint32Array = new Uint32Array(0);
   private hashed = false;
   // the batch at hand
   private batch: PacketBatch | undefined;
   private base: Selection = NO_SEL;
   private full: Float64Array = new Float64Array(0);
+  private predFull: Float64Array = new Float64Array(0);
 
   constructor(
     private readonly q: readonly EngineQuery[],
@@ -78,7 +76,6 @@ export class ShedPhase {
     this.flowSampler = new FlowSampler(seed ^ 0x0f0f0f0f);
     this.rates = new Float64Array(n);
     this.pred = new Float64Array(n);
-    this.predFull = new Float64Array(n);
     this.sels = new Array<Selection>(n).fill(NO_SEL);
     this.featOf = new Array<Float64Array>(n);
     this.flowMin = new Float64Array(n).fill(1);
@@ -89,13 +86,16 @@ export class ShedPhase {
     this.starved = new Uint32Array(n);
   }
 
-  /** Starts a batch: every query unsampled, on the admitted packets `base` with features `full`. */
+  /**
+   * Starts a batch: every query unsampled, on the admitted packets `base` with features `full` and full-batch
+   * predictions `predFull` (all three held, not copied: the caller leaves them unchanged until {@link run}).
+   */
   begin(batch: PacketBatch, base: Selection, full: Float64Array, predFull: Float64Array): void {
     this.batch = batch;
     this.base = base;
     this.full = full;
     this.hashed = false;
-    this.predFull.set(predFull);
+    this.predFull = predFull;
     this.pred.set(predFull);
     this.rates.fill(1);
     this.sels.fill(base);
@@ -142,7 +142,7 @@ export class ShedPhase {
       if (!runs) return undefined;
       this.hashFlows();
     }
-    return this.hashBuf;
+    return this.flowSampler.hashes;
   }
 
   /** Records query i's measured cost on its selection (the planning floor's history). */
@@ -256,26 +256,15 @@ export class ShedPhase {
     return this.packetSampler.sample(this.batch!, this.base, rate, this.selBuf(i));
   }
 
-  /** The admitted packets whose flow hash is <= the rate's threshold (branchless: see the file comment). */
+  /** The admitted packets whose flow hash is <= the rate's threshold ({@link FlowSampler.filter}, branchless). */
   private sampleFlows(i: number, rate: number): Selection {
-    const out = this.selBuf(i);
     if (!this.hashed) this.hashFlows();
-    const h = this.hashBuf;
-    const thr = flowThreshold(rate);
-    const idx = this.base.idx;
-    const n = this.base.length;
-    let k = 0;
-    for (let j = 0; j < n; j++) {
-      const p = idx[j]!;
-      out[k] = p; // overwritten unless kept
-      k += +(h[p]! <= thr);
-    }
-    return { idx: out, length: k };
+    return this.flowSampler.filter(this.base, rate, this.selBuf(i));
   }
 
   /** Hashes the admitted packets with the interval's tables (once per batch). */
   private hashFlows(): void {
-    this.hashBuf = this.flowSampler.hash(this.batch!, this.base);
+    this.flowSampler.hash(this.batch!, this.base);
     this.hashed = true;
   }
 }

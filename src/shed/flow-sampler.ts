@@ -8,8 +8,9 @@
  * far. Thresholds are therefore nested: a flow kept at the final (lowest) rate was kept for every one of its
  * packets, which is what makes the flow-count correction count/p_final unbiased once each query re-filters its
  * stored flow hashes to the final threshold (research notes §0.6). The monitor engine does not need the clamp:
- * it takes the hashes ({@link FlowSampler.hash}) and filters per batch itself, and the queries count flows with
- * the running minimum of the interval's thresholds (src/queries/flow-count.ts), so its rates may recover.
+ * it takes the hashes ({@link FlowSampler.hash}) and filters them per batch with {@link FlowSampler.filter}
+ * (no clamp), and the queries count flows with the running minimum of the interval's thresholds
+ * (src/queries/flow-count.ts), so its rates may recover.
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
 import { flowThreshold } from '../queries/index.ts';
@@ -80,23 +81,34 @@ export class FlowSampler {
     checkRate(rate);
     const eff = rate < this.minRate ? rate : this.minRate;
     this.minRate = eff;
-    const h = this.hash(batch, base);
+    this.hash(batch, base);
     let idx = out;
     if (idx === undefined || idx.length < base.length) {
       if (out !== undefined) throw new RangeError(`FlowSampler: out holds ${out.length} < ${base.length}`);
       if (this.selBuf.length < base.length) this.selBuf = new Uint32Array(Math.max(base.length, this.selBuf.length * 2));
       idx = this.selBuf;
     }
-    const src = base.idx;
+    const sel = eff > 0 ? this.filter(base, eff, idx) : { idx, length: 0 };
+    return { sel, rate: eff };
+  }
+
+  /**
+   * Writes into `out` (length >= base.length) the packets of `base` whose flow hash from the last {@link hash}
+   * call is <= floor(rate x (2^32 - 1)), in base order, with no clamp: what the engine's shedding phase samples
+   * with (rate in (0, 1]; at rate 0 the threshold 0 would still keep hash 0, so callers skip rate 0). Branchless:
+   * at rate ~0.5 the keep/drop decision is a coin flip per packet, which a branch mispredicts half the time.
+   */
+  filter(base: Selection, rate: number, out: Uint32Array): Selection {
+    const h = this.hashBuf;
+    const thr = flowThreshold(rate);
+    const idx = base.idx;
     const n = base.length;
     let k = 0;
-    if (eff > 0) {
-      const thr = flowThreshold(eff);
-      for (let j = 0; j < n; j++) {
-        const i = src[j]!;
-        if (h[i]! <= thr) idx[k++] = i;
-      }
+    for (let j = 0; j < n; j++) {
+      const p = idx[j]!;
+      out[k] = p; // overwritten unless kept
+      k += +(h[p]! <= thr);
     }
-    return { sel: { idx, length: k }, rate: eff };
+    return { idx: out, length: k };
   }
 }

@@ -134,6 +134,27 @@ describe('FlowSampler', () => {
     );
   });
 
+  it('filter: no clamp, keeps exactly hash <= threshold of the last hashes, in base order', () => {
+    fc.assert(
+      fc.property(trafficArb, u32, fc.double({ min: 0.001, max: 1, noNaN: true }), fc.double({ min: 0.001, max: 1, noNaN: true }), (pkts, seed, a, c) => {
+        const [lo, hi] = a < c ? [a, c] : [c, a];
+        const b = makeBatch(pkts);
+        const s = new FlowSampler(seed);
+        const low = keySet(s.sample(b, selectAll(b), lo).sel);
+        const out = new Uint32Array(b.count);
+        const sel = s.filter(selectAll(b), hi, out);
+        const thr = flowThreshold(hi);
+        const expect: number[] = [];
+        for (let i = 0; i < b.count; i++) if (s.hashes[i]! <= thr) expect.push(i);
+        assert.equal(sel.idx, out);
+        assert.deepEqual(Array.from(sel.idx.subarray(0, sel.length)), expect);
+        for (const i of low) assert.ok(expect.includes(i));
+        assert.equal(s.finalRate, lo); // filter leaves the interval minimum alone
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('keeps a share of flows close to the rate (within 4 standard errors)', () => {
     const n = 20000;
     const b = makeBatch(distinctFlows(n, 3));
