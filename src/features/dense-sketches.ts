@@ -128,14 +128,19 @@ export class DenseSketches {
     if (n <= DEDUP_MAX) return this.fillExact(a, idx, n, reps);
     if (n < SORT_MAX) this.fillSorted(a, idx, n, full);
     else {
-      let log = this.logs[a]!;
-      if (log.length < n) {
-        log = new Int32Array(Math.max(n, 1024));
-        this.logs[a] = log;
-      }
-      fillKeyOrder(this, a, idx, n, log);
+      fillKeyOrder(this, a, idx, n, this.logFor(a, n));
     }
     return -1;
+  }
+
+  /** Aggregate a's bit log, grown to room for n entries (one per key counted). */
+  private logFor(a: number, n: number): Int32Array {
+    let log = this.logs[a]!;
+    if (log.length < n) {
+      log = new Int32Array(Math.max(n, 1024));
+      this.logs[a] = log;
+    }
+    return log;
   }
 
   /**
@@ -234,11 +239,7 @@ export class DenseSketches {
     const iMask = (1 << ilb) - 1;
     const iLast = this.ig.components - 1;
     const izo = a * this.ig.components;
-    let log = this.logs[a]!;
-    if (log.length < n) {
-      log = new Int32Array(Math.max(n, 1024));
-      this.logs[a] = log;
-    }
+    const log = this.logFor(a, n);
     const set = this.dedup;
     const pos = this.dedupPos;
     let slots = 1024;
@@ -372,7 +373,7 @@ export class DenseSketches {
     const io = a * this.iWords;
     const ilb = this.ig.log2Bits;
     const izo = a * this.ig.components;
-    let log = this.logs[a]!;
+    const log = this.logFor(a, m);
     let nl = 0;
     const bBits = this.bBits;
     const blb = this.bg.log2Bits; // <= ilb (constructor), so B's bit index is the low bits of I's
@@ -381,10 +382,6 @@ export class DenseSketches {
     const bzo = a * this.bg.components;
     const bZeros = this.bZeros;
     bZeros.fill(1 << blb, bzo, bzo + this.bg.components);
-    if (log.length < m) {
-      log = new Int32Array(Math.max(m, 1024));
-      this.logs[a] = log;
-    }
     let curB = 0;
     let newB = 0;
     for (let k = 0; k < m; k++) {

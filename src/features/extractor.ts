@@ -49,7 +49,7 @@ export class FeatureExtractor {
     this.exact = opts.exact ?? false;
     const limit = opts.sparseLimit ?? SPARSE_LIMIT;
     if (!(Number.isInteger(limit) && limit >= 0 && limit <= MAX_SPARSE_KEYS)) {
-      throw new UserError('features.bad-sparse-limit', `sparse limit must be a whole number in 0..${MAX_SPARSE_KEYS}, got ${limit}`, 'Use e.g. 16384 (the default), or 0 for bitmaps only.');
+      throw new UserError('features.bad-sparse-limit', `FeatureExtractor option sparseLimit must be a whole number in 0..${MAX_SPARSE_KEYS}, got ${limit}`, 'Use e.g. 16384 (the default), or 0 for bitmaps only.');
     }
     this.engine = this.exact ? new ExactEngine() : new SketchEngine(opts.seed ?? 1, FEATURE_MRB, limit);
   }

@@ -46,14 +46,7 @@ export class AggregateHasher {
     const base = rng.nextU32() | 0;
     const step = rng.nextU32() | 1;
     const t = this.t;
-    for (let k = 0; k < t.length; k++) {
-      let h = (base + Math.imul(k + 1, step)) | 0;
-      h ^= h >>> 16;
-      h = Math.imul(h, 0x85ebca6b);
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35);
-      t[k] = h ^ (h >>> 16);
-    }
+    for (let k = 0; k < t.length; k++) t[k] = mix32((base + Math.imul(k + 1, step)) | 0);
     for (let k = 0; k < 4; k++) this.s6[k] = rng.nextU32();
   }
 

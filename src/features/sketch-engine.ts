@@ -301,13 +301,10 @@ export class SketchEngine implements DistinctEngine {
       // the selection. Same key set, so the same counts and interval state, in fewer probes.
       let idx = sel ? sel.idx : null;
       let m = n;
-      const ps = PARENTS[a]!;
-      for (let q = 0; q < ps.length; q++) {
-        const p = ps[q]!;
-        if (this.repValid[p] === 1 && this.repN[p]! < m) {
-          idx = this.reps[p]!;
-          m = this.repN[p]!;
-        }
+      const p = this.fewestRepsParent(a, m);
+      if (p >= 0) {
+        idx = this.reps[p]!;
+        m = this.repN[p]!;
       }
       // Once the whole batch is in the table, a selection of it cannot overflow: no prediction needed (its
       // tentative keys would count twice), so sampled measures never change the regime.
@@ -358,6 +355,23 @@ export class SketchEngine implements DistinctEngine {
     return saturated;
   }
 
+  /**
+   * The parent of a counted exactly in this measure with the fewest distinct representatives, under m; -1 if
+   * none (count the selection itself). Same key set, so the same counts and interval state, in fewer probes.
+   */
+  private fewestRepsParent(a: number, m: number): number {
+    let best = -1;
+    const ps = PARENTS[a]!;
+    for (let q = 0; q < ps.length; q++) {
+      const p = ps[q]!;
+      if (this.repValid[p] === 1 && this.repN[p]! < m) {
+        best = p;
+        m = this.repN[p]!;
+      }
+    }
+    return best;
+  }
+
   /** Aggregate a's representatives array, with room for m entries (a leaf of the order writes to scratch). */
   private repsFor(a: number, m: number): Uint32Array {
     let r = this.reps[a]!;
@@ -381,13 +395,10 @@ export class SketchEngine implements DistinctEngine {
       let m = n;
       if (this.counted[a] === 0) {
         this.ensureHashes(batch);
-        const ps = PARENTS[a]!;
-        for (let q = 0; q < ps.length; q++) {
-          const p = ps[q]!;
-          if (this.repValid[p] === 1 && this.repN[p]! < m) {
-            idx = this.reps[p]!;
-            m = this.repN[p]!;
-          }
+        const p = this.fewestRepsParent(a, m);
+        if (p >= 0) {
+          idx = this.reps[p]!;
+          m = this.repN[p]!;
         }
       }
       if (this.dense[a] === 0 && this.counted[a] === 0 && this.willOverflow(a, idx, m)) this.toDense(a);

@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { FeatureExtractor, type FeatureExtractorOptions } from '../../src/features/index.ts';
 import { SketchEngine } from '../../src/features/sketch-engine.ts';
 import { SparseKeyTable } from '../../src/features/sparse-table.ts';
-import { PacketBatch, readBatches, type Selection } from '../../src/capture/index.ts';
+import { PacketBatch, readBatches } from '../../src/capture/index.ts';
 import { Rng } from '../../src/random.ts';
-import { fillFlood } from './helpers.ts';
+import { fillFlood, sample } from './helpers.ts';
 
 const DIR = fileURLToPath(new URL('../../../shared/data/pcap/', import.meta.url));
 
@@ -32,18 +32,6 @@ function intervalState(fx: FeatureExtractor): Record<string, unknown> {
     // are compared sorted: a selection measured first inserts its keys first (same set, other order).
     tables: tables.map((t, a) => (dense[a] === 1 ? [] : scratch.slice(0, t.keys(scratch)).sort())),
   };
-}
-
-/** A packet sample (rate p) or a "flow" sample (by the source address's low bits), ascending indices. */
-function sample(b: PacketBatch, rng: Rng, p: number, byFlow: boolean): Selection {
-  const idx = new Uint32Array(Math.max(1, b.count));
-  let m = 0;
-  const salt = rng.nextU32();
-  for (let i = 0; i < b.count; i++) {
-    const keep = byFlow ? (Math.imul(b.src[4 * i + 3]! ^ salt, 0x9e3779b1) >>> 0) / 2 ** 32 < p : rng.next() < p;
-    if (keep) idx[m++] = i;
-  }
-  return { idx, length: m };
 }
 
 /**

@@ -7,9 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FeatureExtractor } from '../../src/features/index.ts';
 import { DenseSketches } from '../../src/features/dense-sketches.ts';
-import { PacketBatch, type Selection } from '../../src/capture/index.ts';
+import { PacketBatch } from '../../src/capture/index.ts';
 import { Rng } from '../../src/random.ts';
 import { setIPv4Packet } from '../helpers/batch.ts';
+import { sample } from './helpers.ts';
 
 /**
  * 12k packets per batch from a pool of 10k sources that moves by 8k per batch: repeats within the batch
@@ -26,17 +27,6 @@ function* batches(): Generator<PacketBatch> {
     b.count = 12_000;
     yield b;
   }
-}
-
-function sample(b: PacketBatch, rng: Rng, p: number, byFlow: boolean): Selection {
-  const idx = new Uint32Array(Math.max(1, b.count));
-  let m = 0;
-  const salt = rng.nextU32();
-  for (let i = 0; i < b.count; i++) {
-    const keep = byFlow ? (Math.imul(b.src[4 * i + 3]! ^ salt, 0x9e3779b1) >>> 0) / 2 ** 32 < p : rng.next() < p;
-    if (keep) idx[m++] = i;
-  }
-  return { idx, length: m };
 }
 
 for (const [name, opts] of [

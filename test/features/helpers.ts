@@ -1,5 +1,6 @@
 /** Builders of hand-made PacketBatches for the feature tests (on the shared builders of test/helpers/batch.ts). */
-import type { PacketBatch } from '../../src/capture/index.ts';
+import type { PacketBatch, Selection } from '../../src/capture/index.ts';
+import type { Rng } from '../../src/random.ts';
 import { makeBatch as makeAnyBatch, setIPv4Packet, type Pkt } from '../helpers/batch.ts';
 
 export type { Pkt };
@@ -22,4 +23,16 @@ export function fillFlood(b: PacketBatch, startNs: bigint, n: number, srcBase: n
   b.reset(startNs, 1e8);
   for (let k = 0; k < n; k++) setIPv4Packet(b, k, Math.imul(srcBase + k, mult) >>> 0, 0x0a000001, 6, (srcBase + k) & 0xffff, 80);
   b.count = n;
+}
+
+/** A packet sample (rate p) or a "flow" sample (by the source address's low bits), ascending indices. */
+export function sample(b: PacketBatch, rng: Rng, p: number, byFlow: boolean): Selection {
+  const idx = new Uint32Array(Math.max(1, b.count));
+  let m = 0;
+  const salt = rng.nextU32();
+  for (let i = 0; i < b.count; i++) {
+    const keep = byFlow ? (Math.imul(b.src[4 * i + 3]! ^ salt, 0x9e3779b1) >>> 0) / 2 ** 32 < p : rng.next() < p;
+    if (keep) idx[m++] = i;
+  }
+  return { idx, length: m };
 }

@@ -162,6 +162,7 @@ test('density carry-over: a flooded interval starts the next one in bitmaps; a q
 
 test('a sparse limit out of 0..65,536 is a user error', () => {
   assert.throws(() => new FeatureExtractor({ sparseLimit: 70_000 }), UserError);
+  assert.throws(() => new FeatureExtractor({ sparseLimit: 70_000 }), /option sparseLimit must be a whole number in 0\.\.65536, got 70000/);
   assert.throws(() => new FeatureExtractor({ sparseLimit: -1 }), UserError);
   assert.throws(() => new FeatureExtractor({ sparseLimit: 1.5 }), UserError);
   assert.doesNotThrow(() => new FeatureExtractor({ sparseLimit: 65_536 }));

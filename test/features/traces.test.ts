@@ -13,7 +13,7 @@ test('shared traces are present', () => {
   assert.ok(FILES.length >= 20, `found ${FILES.length} traces in ${DIR}`);
 });
 
-// Default (sparse exact mode for small intervals, bitmaps beyond 65k keys) and bitmaps only (sparseLimit 0),
+// Default (sparse exact mode for small intervals, bitmaps beyond 16,384 keys) and bitmaps only (sparseLimit 0),
 // so the multi-resolution-bitmap path is also checked on every real trace.
 for (const [mode, sparseLimit] of [['default', undefined], ['bitmaps only', 0]] as const) for (const f of FILES) {
   test(`features check (${mode}) on ${f}: p99 rel error <= 2% for every unique/new family, no saturation`, async () => {
