@@ -9,10 +9,11 @@
  * Prints one JSON object. Wall-clock rates depend on machine load (reported as loadavg); CPU-time rates
  * (user + sys of the process doing the work) are less sensitive to other processes.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { readBatches } from '../src/capture/index.ts';
 import { captureTrace } from './lib/dense-traces.ts';
+import { median, timeTool } from './lib/reference-tools.ts';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 3) || 3;
@@ -33,13 +34,9 @@ async function scan(path: string): Promise<{ packets: number; batches: number; w
 }
 
 function tcpdump(path: string): { wall: number; cpu: number; maxRssKb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', 'tcpdump', '-r', path, '-w', '/dev/null'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tcpdump failed: ${r.stderr}`);
-  const last = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall: last[0]!, cpu: last[1]! + last[2]!, maxRssKb: last[3]! };
+  const t = timeTool('tcpdump', ['-r', path, '-w', '/dev/null']);
+  return { wall: t.wallS, cpu: t.cpuS, maxRssKb: t.maxRssKb };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const trace = await captureTrace(140);
 execFileSync('cat', [trace.path], { stdio: ['ignore', 'ignore', 'ignore'] }); // warm the page cache

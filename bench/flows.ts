@@ -16,13 +16,12 @@
  *   endToEndCpuMpps  packets / process CPU time of the same (robust to other load on the machine)
  * Usage: npx tsx bench/flows.ts [--runs N] [--argus-runs N] [--packets N] [--only capture,mixed,flood]
  */
-import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { readBatches } from '../src/capture/index.ts';
 import { FlowsQuery } from '../src/queries/index.ts';
 import { captureTrace, floodTrace, mixedTrace } from './lib/dense-traces.ts';
+import { ARGUS, argus, median } from './lib/reference-tools.ts';
 
-const ARGUS = '/usr/sbin/argus';
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
@@ -32,8 +31,6 @@ const RUNS = arg('--runs', 3);
 const ARGUS_RUNS = arg('--argus-runs', 1);
 const TARGET_PACKETS = arg('--packets', 2_100_000);
 const INTERVAL_NS = 1_000_000_000n;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function ours(
   file: string,
@@ -75,13 +72,6 @@ async function ours(
   const wallNs = Number(process.hrtime.bigint() - t0);
   const c = process.cpuUsage(c0);
   return { packets, queryNs: Number(queryNs), queryCpuUs, wallNs, cpuUs: c.user + c.system, records, maxRecords };
-}
-
-function argus(file: string): { wallS: number; cpuS: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ARGUS, '-r', file, '-w', '/dev/null'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`argus failed (${r.status}): ${r.stderr}`);
-  const [e, u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { wallS: e!, cpuS: u! + s! };
 }
 
 async function scenario(name: string, file: string, source: string) {

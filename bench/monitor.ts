@@ -23,8 +23,8 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { runMonitor } from '../src/monitor/index.ts';
 import { captureTrace, type DenseTrace, mixedTrace } from './lib/dense-traces.ts';
+import { ARGUS, argus, median } from './lib/reference-tools.ts';
 
-const ARGUS = '/usr/sbin/argus';
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -33,15 +33,7 @@ const RUNS = Number(arg('--runs') ?? 3);
 const ONLY = (arg('--only') ?? 'capture,mixed').split(',');
 /** argus runs per trace (default 1: on the capture trace argus holds every one of its 5.3 M flows, ~8 GB, ~5 min). */
 const ARGUS_RUNS = Number(arg('--argus-runs') ?? 1);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const r3 = (x: number): number => +x.toFixed(3);
-
-function argus(file: string): { wallS: number; cpuS: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ARGUS, '-r', file, '-w', '/dev/null'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`argus failed (${r.status}): ${r.stderr}`);
-  const [e, u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { wallS: e!, cpuS: u! + s! };
-}
 
 /** One fresh `loadcast monitor` process: its --json mpps and the process's wall time. */
 function cli(file: string): { mpps: number; packets: number; wallS: number } {

@@ -34,9 +34,8 @@ export interface ActiveFlowsOptions {
   readonly initialFlows?: number;
 }
 
-const HASH = 0;
-/** First of the packet-sampling estimator's columns. */
-const SAMPLED = 1;
+/** First of the packet-sampling estimator's columns (the only columns: the count needs no flow hash stored). */
+const SAMPLED = 0;
 
 export class ActiveFlowsQuery implements Query<ActiveFlowsValue> {
   readonly name = 'active-flows';
@@ -47,8 +46,8 @@ export class ActiveFlowsQuery implements Query<ActiveFlowsValue> {
   private readonly count: DistinctFlows;
 
   constructor(opts: ActiveFlowsOptions = {}) {
-    this.table = new FlowTable({ key: '5-tuple', valueColumns: 1 + SAMPLED_DISTINCT_COLUMNS, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS, initialFlows: opts.initialFlows });
-    this.count = new DistinctFlows(this.table, HASH, SAMPLED);
+    this.table = new FlowTable({ key: '5-tuple', valueColumns: SAMPLED_DISTINCT_COLUMNS, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS, initialFlows: opts.initialFlows });
+    this.count = new DistinctFlows(this.table, SAMPLED);
   }
 
   process(batch: PacketBatch, sel: Selection, ctx: BatchContext): void {

@@ -7,8 +7,8 @@
  * - packet sampling (no flow hashes and some rate < 1; 'sampled-distinct', sampled-distinct.ts): the flows seen
  *   plus the estimated unseen ones, from the estimator state each row carries;
  * - unsampled: the rows held plus the rows evicted.
- * Each table row holds the flow hash at value column `hashCol` and the estimator's
- * {@link SAMPLED_DISTINCT_COLUMNS} columns from `sampledCol` on; the query may use its other columns freely.
+ * Each table row holds the estimator's {@link SAMPLED_DISTINCT_COLUMNS} columns from `sampledCol` on; the query
+ * may use its other columns freely (`flows` keeps each flow's hash there, to list the flows kept in every batch).
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
 import { FlowCountRunningMin } from './flow-count.ts';
@@ -53,7 +53,6 @@ export class DistinctFlows {
 
   constructor(
     private readonly table: FlowTable,
-    private readonly hashCol: number,
     private readonly sampledCol: number,
   ) {}
 
@@ -73,8 +72,9 @@ export class DistinctFlows {
 
   /**
    * Upserts packet i, the j-th selected packet of the batch (in order), and records it for the count: an
-   * evicted row goes to the evicted-hash histogram and the estimator sums, a new row stores the flow hash, and
-   * under packet sampling the packet updates the row's estimator state. Returns the row's value index.
+   * evicted row goes to the estimator sums, a new row under flow sampling is counted where first seen
+   * ({@link FlowCountRunningMin.firstSeen}), and under packet sampling the packet updates the row's estimator
+   * state. Returns the row's value index.
    */
   upsert(batch: PacketBatch, i: number, j: number): number {
     const table = this.table;
@@ -96,12 +96,8 @@ export class DistinctFlows {
     const o = table.valueIndex(s);
     const fh = this.flowHash;
     if (fh !== undefined) {
-      if (table.inserted) {
-        // Counted in the batch where it is first seen (a flow evicted and seen again is counted twice: bias high).
-        const h = fh[i]!;
-        table.vals[o + this.hashCol] = h;
-        this.flowCount.firstSeen(h);
-      }
+      // Counted in the batch where it is first seen (a flow evicted and seen again is counted twice: bias high).
+      if (table.inserted) this.flowCount.firstSeen(fh[i]!);
     } else {
       recordSampledPacket(table.vals, o + this.sampledCol, isSyn(batch.proto[i]!, batch.tcpFlags[i]!), this.unseen);
     }
@@ -114,7 +110,7 @@ export class DistinctFlows {
    */
   flush(ctxFinalRate: number, minRate: number): DistinctFlowsCount {
     const table = this.table;
-    // Without flow hashes (unsampled or packet sampling) there is nothing to re-filter or scale.
+    // Without flow hashes (unsampled or packet sampling) no flow was dropped whole: the final rate is 1.
     const finalRate = this.hashed ? ctxFinalRate : 1;
     const packetSampled = !this.hashed && minRate < 1;
     let rows: number;

@@ -59,7 +59,6 @@ const KEY_WORDS: Record<FlowKeyKind, number> = { '5-tuple': 10, pair: 8, src: 4,
 const REFERENCED = 2;
 
 export class FlowTable {
-  readonly kind: FlowKeyKind;
   readonly keyWords: number;
   /** Words per row: state, hash, key, 2 per value column. */
   readonly rowWords: number;
@@ -100,7 +99,6 @@ export class FlowTable {
     if (!Number.isInteger(maxFlows) || maxFlows < 1) {
       throw new UserError('queries.bad-max-flows', `maxFlows ${maxFlows} must be a positive integer`, 'pass e.g. 1048576');
     }
-    this.kind = opts.key;
     this.kindCode = opts.key === '5-tuple' ? 0 : opts.key === 'pair' ? 1 : opts.key === 'src' ? 2 : 3;
     this.keyWords = KEY_WORDS[opts.key];
     // keyWords + 2 is even for every key kind, so the values are 8-byte aligned.
@@ -300,17 +298,11 @@ export class FlowTable {
       }
       slot = (slot + 1) & this.mask;
     }
-    return this.insert(slot, h);
-  }
-
-  /** Inserts the key in {@link scratch} (table hash h, not held; `slot` ends its probe) as a new row. */
-  private insert(slot: number, h: number): number {
+    // Not held: a new row (insertRow may grow or evict, so the rows are re-read) gets the scratch key.
     const row = this.insertRow(slot, h);
-    const kw = this.keyWords;
-    const k = this.scratch;
-    const rows = this.rows;
-    const r = row * this.rowWords + 2;
-    for (let w = 0; w < kw; w++) rows[r + w] = k[w]!;
+    const r = row * rw + 2;
+    const out = this.rows;
+    for (let w = 0; w < kw; w++) out[r + w] = k[w]!;
     return row;
   }
 

@@ -80,7 +80,7 @@ export class FlowsQuery implements Query<FlowsValue> {
   constructor(opts: FlowsOptions = {}) {
     this.table = new FlowTable({ key: '5-tuple', valueColumns: 3 + SAMPLED_DISTINCT_COLUMNS, maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS, initialFlows: opts.initialFlows });
     this.maxRecords = opts.maxRecords ?? 10;
-    this.count = new DistinctFlows(this.table, HASH, SAMPLED);
+    this.count = new DistinctFlows(this.table, SAMPLED);
   }
 
   process(batch: PacketBatch, sel: Selection, ctx: BatchContext): void {
@@ -91,7 +91,8 @@ export class FlowsQuery implements Query<FlowsValue> {
     const len = batch.wireLen;
     const w = htWeight(ctx.rate);
     // Per-flow weight: flow-sampled flows are whole (exact counts), packet-sampled ones are scaled.
-    const fw = ctx.flowHash !== undefined ? 1 : w;
+    const fh = ctx.flowHash;
+    const fw = fh !== undefined ? 1 : w;
     let bytes = 0;
     const n = sel.length;
     count.beginBatch(batch, sel, ctx);
@@ -99,6 +100,8 @@ export class FlowsQuery implements Query<FlowsValue> {
       const i = idx[j]!;
       const o = count.upsert(batch, i, j);
       const v = table.vals;
+      // The flow hash, to list at flush only the flows kept in every batch (hash <= the final threshold).
+      if (fh !== undefined && table.inserted) v[o + HASH] = fh[i]!;
       const l = len[i]!;
       v[o + PKTS] = v[o + PKTS]! + fw;
       v[o + BYTES] = v[o + BYTES]! + fw * l;

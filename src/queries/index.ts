@@ -10,17 +10,7 @@ export type {
 export { IntervalStats, htWeight } from './interval-stats.ts';
 export { FlowTable, DEFAULT_MAX_FLOWS, type FlowKeyKind, type FlowTableOptions } from './flow-table.ts';
 export { FlowCountRunningMin, flowThreshold } from './flow-count.ts';
-export {
-  SampledDistinct,
-  SAMPLED_DISTINCT_COLUMNS,
-  SAMPLED_DISTINCT_SUMS,
-  addSampledKey,
-  isSyn,
-  recordSampledPacket,
-  sampledDistinctEstimate,
-  sampledLambdas,
-  unseenRatio,
-} from './sampled-distinct.ts';
+export { SampledDistinct, SAMPLED_DISTINCT_COLUMNS, recordSampledPacket, unseenRatio } from './sampled-distinct.ts';
 export { formatAddress } from './address.ts';
 export { CounterQuery, createCounter, type CounterValue } from './counter.ts';
 export {

@@ -126,11 +126,6 @@ export function addSampledKey(sums: Float64Array, so: number, vals: Float64Array
   else if (ks === 1 && kr === 1) sums[so + BOTH] = sums[so + BOTH]! + ss * sr;
 }
 
-/** The Chao shrinkage factors (SYN part, rest part) of a group. */
-export function sampledLambdas(sums: Float64Array, so: number): { syn: number; rest: number } {
-  return { syn: shrink(sums[so + SYN_A1]!, sums[so + SYN_A2]!), rest: shrink(sums[so + REST_A1]!, sums[so + REST_A2]!) };
-}
-
 /** Estimated distinct keys of a group: keys seen plus the estimated unseen ones. */
 export function sampledDistinctEstimate(sums: Float64Array, so: number): number {
   const ls = shrink(sums[so + SYN_A1]!, sums[so + SYN_A2]!);
@@ -149,7 +144,8 @@ export class SampledDistinct {
 
   /** The Chao shrinkage factors (SYN part, rest part) of the keys added so far. */
   lambdas(): { syn: number; rest: number } {
-    return sampledLambdas(this.sums, 0);
+    const m = this.sums;
+    return { syn: shrink(m[SYN_A1]!, m[SYN_A2]!), rest: shrink(m[REST_A1]!, m[REST_A2]!) };
   }
 
   /** Estimated distinct keys of the interval (keys seen plus estimated unseen). */

@@ -58,6 +58,8 @@ const counterMetrics = (v: unknown): Metrics => {
   const c = v as { packets: number; bytes: number };
   return { packets: c.packets, bytes: c.bytes };
 };
+const flowMetrics = (v: unknown): Metrics => ({ flows: (v as { flows: number }).flows });
+const recordMetrics = (v: unknown): Metrics => ({ records: (v as { records: number }).records });
 const appMetrics = (v: unknown): Metrics => {
   const out: Metrics = {};
   for (const [k, s] of Object.entries(v as Record<string, { packets: number; bytes: number }>)) {
@@ -100,8 +102,6 @@ describe('corrected estimates are unbiased over 200 seeds', () => {
 
   it('flow sampling, rate falling inside the interval (rises clamped): active-flows, flows and counter', (t) => {
     const requested = [0.9, 0.6, 0.8, 0.4, 0.4, 0.25, 0.5];
-    const flowMetrics = (v: unknown): Metrics => ({ flows: (v as { flows: number }).flows });
-    const recordMetrics = (v: unknown): Metrics => ({ records: (v as { records: number }).records });
     const exactF = truth(() => new ActiveFlowsQuery(), flowMetrics);
     const exactR = truth(() => new FlowsQuery(), recordMetrics);
     const exactC = truth(() => new CounterQuery(), counterMetrics);
@@ -141,8 +141,6 @@ describe('corrected estimates are unbiased over 200 seeds', () => {
     // (every flow re-filtered to the final threshold 0.2, / 0.2) is computed alongside on the same samples.
     const schedule = [0.9, 0.7, 1, 0.9, 0.2, 0.8, 1, 1];
     assert.ok(batches.length <= schedule.length);
-    const flowMetrics = (v: unknown): Metrics => ({ flows: (v as { flows: number }).flows });
-    const recordMetrics = (v: unknown): Metrics => ({ records: (v as { records: number }).records });
     const exactF = truth(() => new ActiveFlowsQuery(), flowMetrics);
     const exactR = truth(() => new FlowsQuery(), recordMetrics);
     const exactC = truth(() => new CounterQuery(), counterMetrics);
@@ -228,7 +226,7 @@ describe('corrected estimates are unbiased over 200 seeds', () => {
 
   it('the naive correction (divide by the last rate, as CoMo did) is biased where re-filtering is not', () => {
     // Same schedule but the rate rises back at the end: CoMo's count / last-rate would use 0.5, not 0.25.
-    const exact = truth(() => new ActiveFlowsQuery(), (v) => ({ flows: (v as { flows: number }).flows }))['flows']!;
+    const exact = truth(() => new ActiveFlowsQuery(), flowMetrics)['flows']!;
     const { start, flush } = interval();
     let naive = 0;
     let refiltered = 0;
