@@ -55,6 +55,7 @@ const alibabaPrepare = cli(['series', 'prepare', '--source', 'alibaba2018', '--i
 const bitbrainsPrepare = cli(['series', 'prepare', '--source', 'bitbrains', '--input', BB, '--out', bbOut, '--force', '--json']);
 const bitbrainsPrepareTopologyOnly = cli(['series', 'prepare', '--source', 'bitbrains', '--input', BB, '--out', bbTopo, '--force', '--adjacency', 'topology', '--json']);
 
+const aliInfo = await datasetInfo(aliOut);
 const [ds, openSeconds] = await timed(() => openDataset(bbOut));
 const [info, infoSeconds] = await timed(() => datasetInfo(bbOut));
 const dense = join(DIR, 'bitbrains-dense.csv.gz');
@@ -73,7 +74,7 @@ console.log(
   JSON.stringify(
     {
       machine: { loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadavg()[0], note: 'wall times depend on other processes; cpuSeconds = user + sys of the CLI process' },
-      alibaba: { T: 2304, K: 80, prepare: alibabaPrepare },
+      alibaba: { T: aliInfo.T, K: aliInfo.K, prepare: alibabaPrepare },
       bitbrains: {
         rows: 2168065,
         T: info.T,

@@ -32,20 +32,15 @@ const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).d
 
 export function saveCheckpoint(dir: string, f: Forecaster, ds: MultiSeries, training: Record<string, unknown>): void {
   mkdirSync(dir, { recursive: true });
+  const vars = [...(f.model?.params.vars ?? [])];
   const parameters: CheckpointBody['parameters'] = [];
-  const chunks: Float32Array[] = [];
   let offset = 0;
-  if (f.model) {
-    for (const [name, v] of f.model.params.vars) {
-      const data = v.dataSync() as Float32Array;
-      parameters.push({ name, shape: v.shape.slice(), offset });
-      chunks.push(Float32Array.from(data));
-      offset += data.length;
-    }
+  for (const [name, v] of vars) {
+    parameters.push({ name, shape: v.shape.slice(), offset });
+    offset += v.size;
   }
   const all = new Float32Array(offset);
-  let o = 0;
-  for (const c of chunks) (all.set(c, o), (o += c.length));
+  vars.forEach(([, v], i) => all.set(v.dataSync() as Float32Array, parameters[i]!.offset));
   const bytes = new Uint8Array(all.buffer);
   const body: CheckpointBody = {
     format: CHECKPOINT_FORMAT,

@@ -4,11 +4,10 @@
  * empty = missing; and a JSON beside it with T, K, split boundaries and the training mean/std per series, so an
  * outside tool can run on exactly the same numbers.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { writeFileSync } from 'node:fs';
 import { SeriesError } from '../errors.ts';
 import { openDataset } from './open.ts';
 
@@ -22,7 +21,7 @@ export interface ExportReport {
 }
 
 /** Shortest string that parses back to the same double (String(x), except that -0 keeps its sign). */
-export function formatDouble(x: number): string {
+function formatDouble(x: number): string {
   return Object.is(x, -0) ? '-0' : String(x);
 }
 
@@ -32,7 +31,7 @@ function csvField(s: string): string {
 }
 
 /** `dense.csv.gz` -> `dense.json`, `x.csv` -> `x.json`. */
-export function sidecarPath(out: string): string {
+function sidecarPath(out: string): string {
   return out.replace(/\.csv(\.gz)?$/i, '') + '.json';
 }
 

@@ -15,7 +15,7 @@ export { openDataset, selectChannels } from './open.ts';
 export type { OpenOptions } from './open.ts';
 export { datasetInfo } from './info.ts';
 export type { DatasetInfo } from './info.ts';
-export { exportDataset, sidecarPath } from './export.ts';
+export { exportDataset } from './export.ts';
 export type { ExportReport } from './export.ts';
 export { gapReport } from './gaps.ts';
 export type { GapSummary, SeriesGaps } from './gaps.ts';
