@@ -26,6 +26,8 @@ function humanReport(r: SheddingResults, out: string): string {
   lines.push(`background ${String(c.background)} -> ${Number(c.backgroundPackets)} packets over ${Number(c.backgroundSeconds).toFixed(1)} s (${Math.round(Number(c.backgroundRate))} pkt/s); attack ${String(c.attack)} at ${Number(c.attackRate)} pkt/s`);
   lines.push('', 'Fig. 3: flows query, relative prediction error over the DDoS');
   lines.push(formatTable([['predictor', 'mean', 'p95', 'batches'], ...(['ewma', 'slr', 'mlr'] as const).map((k) => [k, pct(r.predictors[k].meanRelError), pct(r.predictors[k].p95RelError), r.predictors[k].batches])]));
+  const nz = r.fig3Noise;
+  lines.push(`measurement noise: the same batches measured again in a second pass differ by ${pct(nz.repeatRelError)} on average (median ${pct(nz.repeatMedianRelError)}, ${nz.repeatBatches} batches; first pass ${nz.repeatScale.toFixed(2)}x the second); batch-level noise alone puts a predictor that knew each batch's expected cost at about ${pct(nz.noiseFloor)}`);
   lines.push('', `Fig. 4/5: active-flows under the SYN flood; budget ${(r.shedding.budgetNs / 1e6).toFixed(3)} ms (normal ${(r.shedding.normalCostNs / 1e6).toFixed(3)} ms, flood ${(r.shedding.attackCostNs / 1e6).toFixed(3)} ms per batch unshed)`);
   lines.push(
     formatTable([

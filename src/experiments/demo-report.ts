@@ -123,7 +123,8 @@ export function buildDemoReport(r: DemoResult, a: DemoReportAssets): Report {
       text: [
         `Background: ${a.rel(sh.background)} looped ${String(cfg.loop)}x and sped up to ${Math.round(rate).toLocaleString('en-US')} packets/s for ${Number(cfg.backgroundSeconds).toFixed(0)} s; ` +
           `synthetic attacks injected at ${String(cfg.attackAtS)} s (on/off spoofed DDoS for ${String(cfg.ddosForS)} s, SYN flood for ${String(cfg.synForS)} s) at ${Number(cfg.attackRate).toLocaleString('en-US')} packets/s. Costs are process CPU time per 100 ms batch.`,
-        `Prediction (flows query, DDoS batches): mean relative error MLR ${pct(sh.predictors.mlr.meanRelError)}, SLR ${pct(sh.predictors.slr.meanRelError)}, EWMA ${pct(sh.predictors.ewma.meanRelError)}.`,
+        `Prediction (flows query, DDoS batches): mean relative error MLR ${pct(sh.predictors.mlr.meanRelError)}, SLR ${pct(sh.predictors.slr.meanRelError)}, EWMA ${pct(sh.predictors.ewma.meanRelError)}. ` +
+          `Measurement noise: the same batches measured in a second pass differ by ${pct(sh.fig3Noise.repeatRelError)} on average, and their batch-level noise alone puts even a predictor that knew each batch's expected cost at about ${pct(sh.fig3Noise.noiseFloor)}.`,
         `Shedding (active-flows under the SYN flood, budget ${(sh.shedding.budgetNs / 1e6).toFixed(3)} ms per batch = ${String(cfg.budgetFactor)} x normal ${(sh.shedding.normalCostNs / 1e6).toFixed(3)} ms; unshed flood cost ${(sh.shedding.attackCostNs / 1e6).toFixed(3)} ms): ` +
           `flood batches within budget: flow sampling ${pct(sh.shedding.withinBudgetShare)}, packet sampling ${pct(sh.shedding.packet.withinBudgetShare)}; unshed over budget ${pct(sh.shedding.unshedOverBudgetShare)}. ` +
           `Active-flows error: none ${pct(sh.accuracy.none.activeFlowsMeanRelError)}, packet ${pct(sh.accuracy.packet.activeFlowsMeanRelError)}, flow ${pct(sh.accuracy.flow.activeFlowsMeanRelError)}. ` +
@@ -149,7 +150,7 @@ export function buildDemoReport(r: DemoResult, a: DemoReportAssets): Report {
           return [k, pct(x.withinBudgetShare), num(x.costOverBudgetP95), x.uncontrolledDrops, num(x.meanRate), pct(x.activeFlowsMeanRelError), pct(x.activeFlowsMaxRelError), pct(x.overheadShare)];
         }),
       },
-      json: { config: sh.config, predictors: sh.predictors, shedding: sh.shedding, overheadShareByRun: sh.overheadShareByRun, gcBatches: sh.gcBatches, seconds: sh.seconds },
+      json: { config: sh.config, predictors: sh.predictors, fig3Noise: sh.fig3Noise, shedding: sh.shedding, overheadShareByRun: sh.overheadShareByRun, gcBatches: sh.gcBatches, seconds: sh.seconds },
     });
   } else sections.push(notRun('Fast loop: predictive load shedding', r.shedding, 'The shedding experiment'));
 

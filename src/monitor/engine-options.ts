@@ -25,8 +25,18 @@ export interface EngineOptions {
   readonly budgetCovers?: 'total' | 'queries';
   /** Measurement interval in ns (default 1 s). */
   readonly intervalNs?: number;
-  /** Batches processed unshed while the predictors learn (CoMo: 60). Default 60. */
+  /**
+   * Batches the predictors learn before the run is scored (CoMo: 60); they are marked `warmup` in the records and
+   * left out of the error statistics. Default 60.
+   */
   readonly warmupBatches?: number;
+  /**
+   * First batch that may be shed when the budget is known from the start (absolute or a share of the batch
+   * period), even inside the warm-up: a monitor with a fixed budget must not overrun its buffer while its models
+   * learn. Default 10 (the MLR's minimum observations; before it the predictors are EWMAs of a few batches). An
+   * auto budget (measured over the warm-up) starts shedding only once measured.
+   */
+  readonly shedFromBatch?: number;
   /** EWMA weight (on the old value) of the per-packet overhead estimates. Default 0.9 (CoMo). */
   readonly overheadWeight?: number;
   readonly seed?: number;

@@ -37,6 +37,7 @@ export class MonitorEngine {
   private readonly n: number;
   private readonly intervalBig: bigint;
   private readonly warmup: number;
+  private readonly shedFrom: number;
   private readonly ewmaW: number;
   private readonly timer: () => bigint;
   private readonly gc: Pick<GcWatch, 'begin' | 'end' | 'close'>;
@@ -77,6 +78,7 @@ export class MonitorEngine {
     const n = (this.n = opts.queries.length);
     this.intervalBig = BigInt(Math.round(opts.intervalNs ?? 1e9));
     this.warmup = opts.warmupBatches ?? 60;
+    this.shedFrom = opts.shedFromBatch ?? 10;
     this.ewmaW = opts.overheadWeight ?? 0.9;
     this.timer = opts.timer ?? process.hrtime.bigint;
     this.gc = opts.gc ?? new GcWatch();
@@ -139,24 +141,33 @@ export class MonitorEngine {
 
   private runBatch(batch: PacketBatch, lost: number, backlog: number): BatchRecord {
     const { q, n, timer } = this;
-    // Warm-up until `warmup` batches are done and the budget is known (process() latches `measuring`).
+    // Warm-up until `warmup` batches are done and the budget is known (process() latches `measuring`). A budget
+    // known from the start is enforced from batch `shedFrom` on, warm-up or not.
     const warm = !this.measuring;
+    const enforcing = !warm || (this.budget?.ready === true && this.batchIndex >= this.shedFrom);
     this.gc.begin();
+    // With a CPU cost clock, every phase is also timed on the wall clock and costs the smaller of the two: the
+    // process CPU clock also counts V8's concurrent GC and compiler threads and libuv's file reads, which run
+    // beside the phase on another core and are not its work (the same rule as a query's cost).
+    const cross = this.opts.crossTimer;
     const t0 = timer();
+    const w0 = cross ? cross() : 0n;
     const base = this.admitted(batch, lost);
     const feats = this.opts.features;
     feats.beginBatch(batch);
     // Without drops the admitted packets are the whole batch: the extractor's no-selection path is faster.
     this.full = feats.measure(lost === 0 ? undefined : base, this.full.length ? this.full : undefined);
     const tPred = timer();
+    const wPred = cross ? cross() : 0n;
     for (let i = 0; i < n; i++) this.predFull[i] = q[i]!.predictor.predict(this.full);
     const shed = this.shed;
     shed.begin(batch, base, this.full, this.predFull);
     const tShed = timer();
+    const wShed = cross ? cross() : 0n;
     let available = Infinity;
     let passes = 0;
     const ctl = this.ctl;
-    if (ctl && !warm) {
+    if (ctl && enforcing) {
       // Overhead already spent on this batch + per-packet estimates of what is still to come. Before any
       // shedding was measured, assume re-extraction costs what the full extraction did.
       const preNs = Number(tShed - t0);
@@ -175,7 +186,9 @@ export class MonitorEngine {
     const flowHash = shed.flowHashes(); // once per batch, when a flow query runs
     // Without a controller nothing ran since tShed: one clock read less per batch (a CPU-clock read costs ~1-2 us).
     const tQueries = ctl ? timer() : tShed;
+    const wQueries = cross && ctl ? cross() : wShed;
     let tPost = tQueries;
+    let wPost = wQueries;
     let queriesNs = 0;
     const watchFaults = this.faultFlag !== Infinity;
     const intervalStartNs = this.intervalStart!;
@@ -187,13 +200,15 @@ export class MonitorEngine {
       if (rate > 0) {
         const ctx = { rate, intervalStartNs, flowHash: e.method === 'flow' ? flowHash : undefined };
         const f0 = watchFaults ? this.faults() : 0;
-        const cross = this.opts.crossTimer;
         const w = cross ? cross() : 0n;
         const s = timer();
         e.query.process(batch, shed.sels[i]!, ctx);
         tPost = timer(); // the end of the last query run is the start of the post phase
         c = Number(tPost - s);
-        if (cross) c = Math.min(c, Number(cross() - w));
+        if (cross) {
+          wPost = cross();
+          c = Math.min(c, Number(wPost - w));
+        }
         if (watchFaults) this.faultsOf[i] = this.faults() - f0;
       }
       this.measured[i] = c;
@@ -202,7 +217,7 @@ export class MonitorEngine {
       this.intRateW[i]! += rate * base.length;
       this.intPackets[i]! += base.length;
     }
-    const shedNs = Number(tQueries - tShed);
+    const shedNs = phaseNs(tShed, tQueries, cross && wShed, wQueries);
     const win = this.gc.end(this.gcWin);
     const gc = win.major || win.pauseNs >= this.gcPauseFlagNs;
     const shadowNs = this.predictShadows();
@@ -218,25 +233,28 @@ export class MonitorEngine {
     }
     feats.endBatch();
     const t3 = timer();
+    const w3 = cross ? cross() : 0n;
     this.clockAtBatchEnd = t3;
-    const totalNs = Number(t3 - t0) - shadowNs;
+    const totalNs = phaseNs(t0, t3, cross && w0, w3) - shadowNs;
     const overheadNs = Math.max(0, totalNs - queriesNs);
+    const postNs = Math.max(0, phaseNs(tPost, t3, cross && wPost, w3) - shadowNs);
     if (base.length > 0) {
-      const per = (Number(t3 - tPost) - shadowNs) / base.length;
+      const per = postNs / base.length;
       this.postPerPkt = this.batchIndex === 0 ? per : this.ewmaW * this.postPerPkt + (1 - this.ewmaW) * per;
     }
     // GC batches stay out of the error term and of an auto budget's warm-up median; idle warm-up batches too.
-    // The error term learns only from post-warm-up predictions (a predictor with no history predicts nothing).
+    // The error term learns only from batches the budget is enforced on (before, the predictors have too little
+    // history to predict anything).
     const feed = !gc && !alloc && (base.length > 0 || this.budget?.ready !== false);
     const chargedOverhead = this.coversTotal ? overheadNs : 0;
-    if (ctl && feed && !warm) ctl.observe({ predictedNs: shed.pred, measuredNs: this.measured, overheadNs: chargedOverhead });
+    if (ctl && feed && enforcing) ctl.observe({ predictedNs: shed.pred, measuredNs: this.measured, overheadNs: chargedOverhead });
     else if (feed && this.budget && !this.budget.ready) this.budget.addWarmupCost(queriesNs + chargedOverhead);
     this.opts.cpu.charge(queriesNs + chargedOverhead, batch);
     const split: OverheadSplit = {
-      featuresNs: Number(tPred - t0),
-      predictNs: Number(tShed - tPred),
+      featuresNs: phaseNs(t0, tPred, cross && w0, wPred),
+      predictNs: phaseNs(tPred, tShed, cross && wPred, wShed),
       shedNs,
-      postNs: Math.max(0, Number(t3 - tPost) - shadowNs),
+      postNs,
     };
     if (alloc) this.state.allocBatches++;
     return this.record(batch, lost, warm, gc, available, backlog, overheadNs, queriesNs, passes, split, alloc);
@@ -388,4 +406,10 @@ export class MonitorEngine {
     for (const e of this.q) await e.query.close?.();
     return this.state;
   }
+}
+
+/** A phase's cost: its cost-clock span, capped by its wall span when a wall reading is given (`w0` false: none). */
+function phaseNs(t0: bigint, t1: bigint, w0: bigint | false | undefined, w1: bigint): number {
+  const c = Number(t1 - t0);
+  return w0 === false || w0 === undefined ? c : Math.min(c, Number(w1 - w0));
 }

@@ -37,6 +37,12 @@ test('experiment shedding (tiny): results.json, CSVs and SVG figures', async () 
     assert.ok(j.allQueries.overheadShareWithCapture > 0 && j.allQueries.overheadShareWithCapture < j.allQueries.overheadShare);
     assert.ok(j.timeSplit.featuresS > 0 && j.timeSplit.queriesS > 0 && j.timeSplit.captureS > 0);
     assert.ok(Number.isFinite(j.fig3Noise.preAttackCostPerPacketCv) && j.fig3Noise.preAttackCostPerPacketCv >= 0);
+    // The repeat pass pairs the scored DDoS batches with their second measurement (a GC in either pass unpairs one).
+    assert.ok(j.fig3Noise.repeatBatches > 0.8 * j.predictors.mlr.batches && j.fig3Noise.repeatBatches <= j.predictors.mlr.batches);
+    assert.ok(j.fig3Noise.repeatRelError > 0 && j.fig3Noise.noiseFloor > 0 && j.fig3Noise.repeatScale > 0);
+    // The floor is the batch-level part of the difference: the second column of fig3.csv pairs each batch.
+    const f3 = (await readFile(join(dir, 'fig3.csv'), 'utf8')).trim().split('\n');
+    assert.equal(f3[0]!.split(',').at(-1), 'repeat_measured_ms');
     // Synthetic on/off DDoS: per-phase errors are reported for every predictor.
     for (const k of ['ewma', 'slr', 'mlr']) assert.ok(Number.isFinite(j.predictors[k].byPhase.on) && Number.isFinite(j.predictors[k].byPhase.off), `${k} phases`);
     assert.equal(j.config.backgroundPackets, r.config.backgroundPackets);

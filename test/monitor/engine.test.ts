@@ -296,6 +296,24 @@ test('intervals flush every second with the right bounds; flow rates recover wit
   assert.equal(r.queries[1]!.rates[21], 1);
 });
 
+test('a budget known from the start is enforced inside the warm-up, from batch shedFrom (10) on', async () => {
+  // Warm-up of 30 batches; the burst starts at batch 12, inside it.
+  const sizes = [...NORMAL.slice(0, 12), ...BURST, ...NORMAL];
+  const r = await run({ shed: true, budget: { kind: 'absolute', ns: 500_000 }, sizes, warmup: 30 });
+  const burst = r.records.slice(12, 12 + BURST.length);
+  assert.ok(burst.every((x) => x.warmup), 'the burst falls in the warm-up');
+  assert.ok(burst.every((x) => x.rate[0]! < 1), 'the burst is shed although the warm-up is not over');
+  for (const x of burst) assert.ok(x.queriesNs + x.overheadNs <= 1.05 * 500_000, `batch ${x.index}: ${x.queriesNs + x.overheadNs} ns over budget`);
+  assert.equal(r.engine.state.drops, 0);
+  // Unshed: the same burst fills the 200 ms buffer (4x the budget for 15 batches) and drops.
+  const unshed = await run({ shed: false, budget: { kind: 'absolute', ns: 500_000 }, sizes, warmup: 30 });
+  assert.ok(unshed.engine.state.drops > 0, 'without shedding the burst drops');
+  // Before batch 10 nothing is shed, even over budget: the predictors have seen too little.
+  const early = await run({ shed: true, budget: { kind: 'absolute', ns: 500_000 }, sizes: [...NORMAL.slice(0, 3), ...BURST], warmup: 30 });
+  assert.ok(early.records.slice(0, 10).every((x) => x.rate[0] === 1));
+  assert.ok(early.records.slice(10).every((x) => x.rate[0]! < 1));
+});
+
 test('auto budget = factor x median warm-up cost; share budget = share of the batch period', async () => {
   const r = await run({ shed: true, budget: { kind: 'auto', factor: 1.2, batches: 9 }, sizes: [...NORMAL, ...BURST], warmup: 5 });
   const warmTotals = r.records.slice(0, 9).map((x) => x.queriesNs + x.overheadNs).sort((a, b) => a - b);
