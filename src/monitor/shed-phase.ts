@@ -23,6 +23,10 @@ import { FlowSampler, PacketSampler, type ShedPlan } from '../shed/index.ts';
 import type { EngineQuery, FeatureSource } from './components.ts';
 import { type EngineController, sameRates } from './controller.ts';
 import { CostFloor } from './cost-floor.ts';
+import { SizeNovelty } from './size-novelty.ts';
+
+/** A batch of unseen size is planned at this many times the 90th-percentile cost per packet of its query. */
+const NOVEL_COST = 2;
 
 /** The empty selection (a disabled query). */
 const NO_SEL: Selection = { idx: new Uint32Array(1), length: 0 };
@@ -52,6 +56,9 @@ export class ShedPhase {
   private readonly guard: Float64Array;
   private readonly first: Float64Array;
   private readonly floor: CostFloor;
+  /** Batch sizes seen (the novelty guard, {@link floored}). */
+  readonly sizes = new SizeNovelty();
+  private novel = false;
   /** Consecutive batches each query was disabled. */
   private readonly starved: Uint32Array;
   private hashed = false;
@@ -93,6 +100,7 @@ export class ShedPhase {
   begin(batch: PacketBatch, base: Selection, full: Float64Array, predFull: Float64Array): void {
     this.batch = batch;
     this.base = base;
+    this.novel = this.sizes.check(base.length);
     this.full = full;
     this.hashed = false;
     this.predFull = predFull;
@@ -192,11 +200,20 @@ export class ShedPhase {
    * cost per packet in its recent history ({@link CostFloor}). A regression fitted on noisy costs of similar
    * batches can come out nearly flat and then predict a 10x larger batch (a flood's first batch) at normal
    * cost; the floor bounds that extrapolation error. Recorded predictions and error statistics stay raw.
+   *
+   * Novelty guard: a batch more than twice the size of any in the last 60 ({@link SizeNovelty}) is planned at
+   * `NOVEL_COST` x the query's 90th-percentile cost per packet instead, on the packets each query would
+   * process. Its sample then runs at a rate the budget covers even if the new kind of traffic costs twice the
+   * usual per packet, and the predictor learns from a sample of useful size (a guard that planned with the
+   * worst case shed the first flood batch to 0.2-1% and taught the model nothing).
    */
   private floored(pred: Float64Array, sampled: boolean): Float64Array {
     const out = this.guard;
     const packets = this.base.length;
-    for (let i = 0; i < this.n; i++) out[i] = Math.max(pred[i]!, this.floor.min(i, sampled ? this.sels[i]!.length : packets));
+    for (let i = 0; i < this.n; i++) {
+      const p = sampled ? this.sels[i]!.length : packets;
+      out[i] = Math.max(pred[i]!, this.novel ? NOVEL_COST * this.floor.high(i, p) : this.floor.min(i, p));
+    }
     return out;
   }
 

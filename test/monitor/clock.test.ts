@@ -79,6 +79,23 @@ test('cost floor: packets x the 10th-percentile cost per packet of the recent hi
   f.observe(0, 5, 0); // empty batches are ignored
   assert.equal(f.min(0, 10_000), 101 * 10_000); // 10th percentile of 100..119 (index 1)
   assert.equal(f.min(1, 10_000), 0, 'per query');
+  assert.equal(f.high(0, 10_000), 117 * 10_000); // 90th percentile of 100..119 (index floor(19 x 0.9) = 17)
+  assert.equal(f.high(1, 10_000), 0, 'per query');
   for (let k = 0; k < 20; k++) f.observe(0, 50 * 1000, 1000); // the window slides
   assert.equal(f.min(0, 2), 100);
+  assert.equal(f.high(0, 2), 100);
+});
+
+test('size novelty: a batch over twice the largest of the window is flagged once, after enough history', async () => {
+  const { SizeNovelty } = await import('../../src/monitor/size-novelty.ts');
+  const s = new SizeNovelty(20, 2, 5);
+  assert.equal(s.check(100_000), false, 'no history, no flag');
+  const t = new SizeNovelty(20, 2, 5);
+  for (let k = 0; k < 5; k++) assert.equal(t.check(1000 + 100 * k), false);
+  assert.equal(t.check(2800), false, 'within 2x of the largest (1400)');
+  assert.equal(t.check(5601), true, 'over 2x of the largest (2800)');
+  assert.equal(t.check(6000), false, 'the flood batch entered the window: its successors are not novel');
+  assert.equal(t.flagged, 1);
+  for (let k = 0; k < 20; k++) t.check(1000); // the window forgets the flood
+  assert.equal(t.check(6000), true, 'armed again for the next jump');
 });

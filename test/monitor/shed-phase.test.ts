@@ -195,3 +195,33 @@ test('refinement re-predicts on the sampled selections; a flow rate may rise aga
   assert.equal(phase.rates[0], 0.9);
   assert.equal(phase.finalRate(0), 0.9);
 });
+
+test('novelty guard: a batch over twice the largest recent one is planned at 2x the 90th-percentile cost per packet', () => {
+  const phase = new ShedPhase(queries(['packet']), new CountingFeatures(), true, 1, 10);
+  const planned: number[] = [];
+  const ctl = {
+    plan: (p: Float64Array): ShedPlan => {
+      planned.push(p[0]!);
+      return { rates: Float64Array.of(1), done: true, shedding: false } as unknown as ShedPlan;
+    },
+  } as unknown as EngineController;
+  // History: 1000-packet batches costing 100..119 ns per packet (the predictor says 100).
+  for (let k = 0; k < 20; k++) {
+    const b = makeBatch(1000, 50, k);
+    start(phase, b, range(0, 1000), 1);
+    phase.run(ctl);
+    phase.observeCost(0, (100 + k) * 1000);
+  }
+  const big = makeBatch(7000, 50, 99);
+  start(phase, big, range(0, 7000), 1); // 7x: novel
+  phase.run(ctl);
+  assert.equal(planned.at(-1), 2 * 117 * 7000, 'planned at 2 x q90 (117 ns: index floor(19 x 0.9) of the 20 sorted) per packet');
+  start(phase, big, range(0, 7000), 1); // the same size again: no longer novel
+  phase.run(ctl);
+  assert.equal(planned.at(-1), 101 * 7000, 'max(prediction, the 10th-percentile floor: 101 ns) again');
+  const mid = makeBatch(1500, 50, 7);
+  start(phase, mid, range(0, 1500), 1);
+  phase.run(ctl);
+  assert.equal(planned.at(-1), Math.max(100 * 1500, 101 * 1500));
+  assert.equal(phase.sizes.flagged, 1);
+});
