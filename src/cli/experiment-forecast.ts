@@ -11,10 +11,10 @@ export function registerExperimentForecast(experiment: Command): void {
   experiment
     .command('forecast')
     .description(
-      'Reproduce seed 000\'s evaluation on a prepared dataset, one protocol for every model: Table 1 (all models:\n' +
-        'z-scale MSE/MAE/RMSE, raw MAPE, RelMAE vs naive, MASE, train time), the hidden-size sweep 32..512 (Fig. 2),\n' +
-        'error per horizon 1..8 (Fig. 3), environment sensitivity (level shifts, bursts in test inputs) and data\n' +
-        'sensitivity (masked inputs, noise). Writes results.json, CSVs and SVG figures to --out. --quick: a reduced\n' +
+      'Reproduce seed 000\'s evaluation on a prepared dataset, one protocol for every model: Table 1 (all models: ' +
+        'z-scale MSE/MAE/RMSE, raw MAPE, RelMAE vs naive, MASE, train time), the hidden-size sweep 32..512 (Fig. 2), ' +
+        'error per horizon 1..8 (Fig. 3), environment sensitivity (level shifts, bursts in test inputs) and data ' +
+        'sensitivity (masked inputs, noise). Writes results.json, CSVs and SVG figures to --out. --quick: a reduced ' +
         'run (few short epochs, fewer levels) that finishes in minutes.',
     )
     .requiredOption('--data <file>', 'prepared dataset (DuckDB, from `loadcast series prepare`)')

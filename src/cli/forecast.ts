@@ -48,16 +48,16 @@ export function registerForecast(program: Command): void {
   const fc = program
     .command('forecast')
     .description(
-      'Multi-task forecasting of cluster metrics (seed 000): the shared-representation model and its baselines,\n' +
-        'trained and evaluated on a dataset written by `loadcast series prepare`, under one protocol (70/10/20\n' +
+      'Multi-task forecasting of cluster metrics (seed 000): the shared-representation model and its baselines, ' +
+        'trained and evaluated on a dataset written by `loadcast series prepare`, under one protocol (70/10/20 ' +
         'chronological split, z-score with training statistics, look-back L, horizons 1..H).',
     );
 
   fc.command('train')
     .description(
-      'Train a model and write a checkpoint (config, weights, normalisation statistics, dataset fingerprint,\n' +
-        'sha256 checksums) to --out. Adam, early stopping on validation MSE, fixed seed = identical numbers.\n' +
-        'Models: shared (the seed model), dlinear, mlp (channel-independent), lstm, bilstm, transformer\n' +
+      'Train a model and write a checkpoint (config, weights, normalisation statistics, dataset fingerprint, ' +
+        'sha256 checksums) to --out. Adam, early stopping on validation MSE, fixed seed = identical numbers. ' +
+        'Models: shared (the seed model), dlinear, mlp (channel-independent), lstm, bilstm, transformer ' +
         '(channel-mixing), naive (last value), snaive (value one day earlier).',
     )
     .requiredOption('--data <file>', 'prepared dataset (DuckDB)')

@@ -117,10 +117,10 @@ export function registerMonitor(program: Command): void {
   program
     .command('monitor')
     .description(
-      'Run traffic queries over a trace, 100 ms batch by batch, predicting each query\'s cost from traffic features\n' +
-        'and shedding load by packet or flow sampling to stay within a CPU budget (seed 004). Reports per query the\n' +
-        'cost, the prediction error, the cost against the budget, the sampling rates and the uncontrolled drops;\n' +
-        'with --reference also each query\'s result error against an exact unsampled run of the same input.\n' +
+      'Run traffic queries over a trace, 100 ms batch by batch, predicting each query\'s cost from traffic features ' +
+        'and shedding load by packet or flow sampling to stay within a CPU budget (seed 004). Reports per query the ' +
+        'cost, the prediction error, the cost against the budget, the sampling rates and the uncontrolled drops; ' +
+        'with --reference also each query\'s result error against an exact unsampled run of the same input. ' +
         'Costs are real measured times: run with node --max-semi-space-size=64 (NODE_OPTIONS) for steadier numbers.',
     )
     .argument('<trace>', 'pcap or pcapng file')
