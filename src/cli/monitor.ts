@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { parsePredictorKind } from '../predict/index.ts';
 import { parseBudget } from '../shed/index.ts';
-import { runMonitor, type CostClockKind, type MonitorReport, type ShedMode } from '../monitor/index.ts';
+import { diagnose, runMonitor, type CostClockKind, type MonitorReport, type ShedMode } from '../monitor/index.ts';
 import { formatTable, printJson, progress } from './output.ts';
 import { parseDurationNs, parseNumber } from '../units.ts';
 
@@ -67,6 +67,7 @@ export function monitorJson(r: MonitorReport): unknown {
     overheadShare: s.overheadShare,
     queries: s.queries,
     warmupPass: r.warmupPass ?? null,
+    warnings: diagnose(r),
   };
 }
 
@@ -93,6 +94,7 @@ function printHuman(r: MonitorReport): void {
     ]);
   }
   out.push('', formatTable(rows));
+  for (const w of diagnose(r)) out.push(`warning: ${w}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

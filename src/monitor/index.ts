@@ -12,6 +12,7 @@ export { JsonlResults, resultReplacer } from './results-sink.ts';
 export { SummaryAccumulator, compareResults, numericFields, quantile, mean, relError, scored, PRIMARY_FIELDS } from './summary.ts';
 export type { QuerySummary, RunSummary, ResultError } from './summary.ts';
 export { runMonitor } from './run.ts';
+export { diagnose } from './diagnose.ts';
 export type { MonitorOptions, MonitorReport, ShedMode, WarmupPassReport } from './run.ts';
 export { costClock } from './cost-clock.ts';
 export type { CostClockKind } from './cost-clock.ts';
