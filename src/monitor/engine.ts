@@ -150,6 +150,7 @@ export class MonitorEngine {
     // process CPU clock also counts V8's concurrent GC and compiler threads and libuv's file reads, which run
     // beside the phase on another core and are not its work (the same rule as a query's cost).
     const cross = this.opts.crossTimer;
+    const capped = cross !== undefined;
     const t0 = timer();
     const w0 = cross ? cross() : 0n;
     const base = this.admitted(batch, lost);
@@ -217,7 +218,7 @@ export class MonitorEngine {
       this.intRateW[i]! += rate * base.length;
       this.intPackets[i]! += base.length;
     }
-    const shedNs = phaseNs(tShed, tQueries, cross && wShed, wQueries);
+    const shedNs = phaseNs(capped, tShed, tQueries, wShed, wQueries);
     const win = this.gc.end(this.gcWin);
     const gc = win.major || win.pauseNs >= this.gcPauseFlagNs;
     const shadowNs = this.predictShadows();
@@ -235,9 +236,9 @@ export class MonitorEngine {
     const t3 = timer();
     const w3 = cross ? cross() : 0n;
     this.clockAtBatchEnd = t3;
-    const totalNs = phaseNs(t0, t3, cross && w0, w3) - shadowNs;
+    const totalNs = phaseNs(capped, t0, t3, w0, w3) - shadowNs;
     const overheadNs = Math.max(0, totalNs - queriesNs);
-    const postNs = Math.max(0, phaseNs(tPost, t3, cross && wPost, w3) - shadowNs);
+    const postNs = Math.max(0, phaseNs(capped, tPost, t3, wPost, w3) - shadowNs);
     if (base.length > 0) {
       const per = postNs / base.length;
       this.postPerPkt = this.batchIndex === 0 ? per : this.ewmaW * this.postPerPkt + (1 - this.ewmaW) * per;
@@ -251,8 +252,8 @@ export class MonitorEngine {
     else if (feed && this.budget && !this.budget.ready) this.budget.addWarmupCost(queriesNs + chargedOverhead);
     this.opts.cpu.charge(queriesNs + chargedOverhead, batch);
     const split: OverheadSplit = {
-      featuresNs: phaseNs(t0, tPred, cross && w0, wPred),
-      predictNs: phaseNs(tPred, tShed, cross && wPred, wShed),
+      featuresNs: phaseNs(capped, t0, tPred, w0, wPred),
+      predictNs: phaseNs(capped, tPred, tShed, wPred, wShed),
       shedNs,
       postNs,
     };
@@ -408,8 +409,8 @@ export class MonitorEngine {
   }
 }
 
-/** A phase's cost: its cost-clock span, capped by its wall span when a wall reading is given (`w0` false: none). */
-function phaseNs(t0: bigint, t1: bigint, w0: bigint | false | undefined, w1: bigint): number {
+/** A phase's cost: its cost-clock span [t0, t1], capped by its wall span [w0, w1] when `capped`. */
+function phaseNs(capped: boolean, t0: bigint, t1: bigint, w0: bigint, w1: bigint): number {
   const c = Number(t1 - t0);
-  return w0 === false || w0 === undefined ? c : Math.min(c, Number(w1 - w0));
+  return capped ? Math.min(c, Number(w1 - w0)) : c;
 }

@@ -413,7 +413,7 @@ test('starvation guard: a query the shedder keeps disabling is probed once every
   for (let k = 0; k + 10 < rates.length; k++) assert.ok(rates.slice(k, k + 11).some((r) => r > 0), 'never disabled 11 batches in a row');
 });
 
-test('crossTimer: the cost of a query is the smaller of the two clocks (CPU of other threads, or preemption, left out)', async () => {
+test('crossTimer: the cost of a query and of each overhead phase is the smaller of the two clocks (CPU of other threads, or preemption, left out)', async () => {
   const q = new FakeQuery('q0', 'packet', 100);
   const p = new FakePredictor();
   // The wall clock sees only half of what the primary clock sees during process(): cost = min = half.
@@ -431,6 +431,9 @@ test('crossTimer: the cost of a query is the smaller of the two clocks (CPU of o
   const rec = await engine.process(makeBatch(b, 1_700_000_000_000_000_000n, 1000, 10));
   await engine.finish();
   assert.equal(rec.measured[0], 50_000); // 1000 x 100 ns on the primary clock, 50 us on the other
+  // The overhead phases are capped the same way: features cost 10 ns per packet on the primary clock.
+  assert.equal(rec.split!.featuresNs, 5_000);
+  assert.equal(rec.overheadNs, 5_000);
 });
 
 test('clearBacklogAfterWarmup: the backlog left by the unshed warm-up does not reach the measured batches', async () => {
