@@ -11,15 +11,33 @@
  * - rest part: every other packet (UDP, ICMP, data and ACKs of TCP flows, flows that began earlier).
  *
  * In each part a key weighs 0 (no packet sampled), 1 + lambda x s (one, s = (1-p)/p at that packet's rate) or 1
- * (two or more). lambda (per part, per interval) is a Chao1-type shrinkage of the Good-Turing singleton term,
- * extended to known, varying rates: with A1 = sum of s over keys seen once in the part and A2 = sum of s1 x s2
- * over keys seen twice, lambda = A1 / (A1 + 2 A2). With one rate p this is Chao's f0 = f1^2 / (2 f2 + f1 p/(1-p)),
- * the Cauchy-Schwarz lower bound on the unseen keys under Bernoulli thinning: exact when every key has the same
- * number of packets in the part, lambda = 1 (Horvitz-Thompson 1/p, exact) when every key has one, and a little
- * low for mixtures of sizes; its variance stays bounded at any rate. (Truncating Good-Toulmin after two terms
- * instead, weight 1 - s1 s2 for two SYNs, is unbiased for keys with <= 2 SYNs but has expectation
- * 1 - C(m-1, 2) (1-p)^m for a key with m SYNs: -11 for m = 10 at p = 0.1, so it was rejected.) The rest part's
- * lambda is fitted on keys without a sampled SYN, the best available proxy of keys with no SYN at all.
+ * (two or more). lambda (per part, per interval) comes from the part's unseen-mass moments, which known, varying
+ * rates leave exact: A_k = sum, over keys seen exactly k times in the part, of the product of their k packets'
+ * s (k = 1, 2, 3). A key of n packets at rates p_i adds C(n, k) x P(unseen) = C(n, k) x prod(1 - p_i) to E[A_k],
+ * whatever the rates, so A_k estimates M_k = sum C(n, k) P0 over keys, and the unseen keys number M0 = sum P0.
+ * Chao1, lambda = A1 / (A1 + 2 A2) (with one rate Chao's f0 = f1^2 / (2 f2 + f1 p/(1-p))), is the Cauchy-Schwarz
+ * LOWER bound of M0 from M1 and M2: exact when every key has the same size, low on mixtures. A flood's one-SYN
+ * flows next to P2P connection attempts with 3 or 7 retransmitted SYNs are such a mixture: there every flood
+ * flow was weighed lambda ~ 0.96 instead of 1 at p = 0.2, and P2P flows of 1 to ~30 other packets were
+ * undercounted by 29% at p = 0.2 (the shedding experiment's -4.7% on gnutella + SYN flood at rate ~0.2). Here
+ * the unseen keys are fitted with two classes instead, size 1 and size r, with
+ * r = 2 + 3 A3 / A2 from the third moment: M0 = A1 - 2 A2^2 / (2 A2 + 3 A3), so
+ * lambda = 1 - 2 A2^2 / (A1 (2 A2 + 3 A3)). It is exact for any mix of one-packet keys and keys of one other size,
+ * equals Chao1 when all keys have one size (r is then that size), is Horvitz-Thompson (lambda = 1, weight 1/p)
+ * when all have one packet, and for exact moments it is the UPPER bound of M0 given M1..M3 (sizes >= 1), as
+ * Chao1 is the lower one: on wide mixtures of sizes it is high, by less than Chao1 is low. lambda stays in
+ * [0, 1], so a weight stays within [1, 1 + s] and the variance bounded at any rate, unlike the unbiased
+ * Good-Toulmin series 1 - prod(-(1-p_i)/p_i) (variance 9^n at p = 0.1; truncated after two terms it has
+ * expectation 1 - C(m-1, 2) (1-p)^m for a key with m SYNs: -11 for m = 10 at p = 0.1). lambda is floored at half
+ * Chao1's factor: it falls below Chao1 only by sampling noise on few keys, and a floor at Chao1's factor itself
+ * biased the estimate up where the data sit on it (one size, where noise decides which fit is larger: +3.1% at
+ * p = 0.1 on CIC-DDoS 2019's 2-SYN flows). The price is variance: the fit leans on A2 (s^2 per doubleton) about
+ * twice as hard as Chao1, and on A3 (s^3).
+ *
+ * Each part's moments are summed over the keys with no sampled packet in the OTHER part: their E[A_k] are then
+ * the moments, by SYN count (by rest count), of the keys' probability of being unseen in both parts, so
+ * lambda_S x A1_S estimates the unseen keys that have a SYN, lambda_R x A1_R those that have other packets, and
+ * lambda_S lambda_R x (sum of sSyn x sRest over keys seen once in each part) the ones counted twice.
  *
  * A key's weight is 1 - (1 - u)(1 - g), u and g its two parts' weights (it was seen when either part was). The
  * parts are sampled independently, so E[weight] = 1 - (1 - E u)(1 - E g): a key is counted exactly when either
@@ -28,11 +46,15 @@
  * of the two parts' errors.
  *
  * Measured (test/queries/sampled-distinct.test.ts: 200 seeds, 1 s intervals, rates 0.1, 0.3, 0.8 and changing
- * every batch): spoofed SYN flood -0.9% at p = 0.1, -0.65% at 0.3, ~0 at 0.8 (1.2% of its flows carry a
- * retransmitted SYN, which lowers the SYN part's lambda), single-run RMS error <= 2.9%; P2P and P2P + SYN flood
- * -0.2..-0.6% at rates 0.3..0.8; biased high at p = 0.1 when an interval holds only tens of flows (lambda fitted
- * on a handful of keys: +5.7% on gnutella, ~9 flows per second). At rate 1 every weight is exactly 1, so the
- * unsampled count is exact.
+ * every batch; Chao1-only figures in brackets): spoofed SYN flood -0.02% at p = 0.1, -0.07% at 0.3, ~0 at 0.8
+ * [-0.9, -0.65, -0.04], single-run RMS error <= 2.6% [2.9]; CIC-DDoS 2019 SYN flood (2 SYNs per flow) -1.3% at
+ * 0.1, +0.35% at 0.3 [+0.2, +0.2], single-run RMS 14.4% at 0.1 [8.2] and 9.2% with changing rates [5.4]; Tinba
+ * within 0.3%; the shedding experiment's P2P case (gnutella looped so that whole P2P flows fall in each interval,
+ * 100 seeds) with a synthetic or real spoofed SYN flood +0.1% / 0.0% at 0.43 and +0.3% / +0.3% at 0.2 [-1.65 /
+ * -1.2, -4.65 / -2.85], the same P2P traffic without a flood +2.3% at 0.43 and +8.9% at 0.2 [-7.3, -19.5];
+ * biased high at p = 0.1 when an interval holds only tens of flows (lambda fitted on a handful of keys: +7.3% on
+ * gnutella cut in 1 s intervals, ~9 flows each [+5.7]). At rate 1 every weight is exactly 1, so the unsampled
+ * count is exact.
  *
  * Per key the caller keeps {@link SAMPLED_DISTINCT_COLUMNS} float64 values (zeroed on insert) and calls
  * {@link recordSampledPacket} for each sampled packet; at flush (and for keys evicted earlier) it feeds each
@@ -44,9 +66,12 @@ export const SAMPLED_DISTINCT_COLUMNS = 3;
 const COUNTS = 0;
 const SYN_S = 1;
 const REST_S = 2;
-/** counts = synK + 4 x restK, each capped at 3 (Chao needs keys seen exactly once, exactly twice, and more). */
-const REST_UNIT = 4;
-const CAP = 3;
+/**
+ * counts = synK + 5 x restK, each capped at 4: the estimator needs, per part, the keys seen exactly once, twice
+ * and three times (4 stands for "four or more").
+ */
+const REST_UNIT = 5;
+const CAP = 4;
 /** Counts of a key with a packet sampled at rate 1: surely seen, weight exactly 1, no unseen mass. */
 const SURE = CAP + REST_UNIT * CAP;
 
@@ -62,8 +87,8 @@ export function isSyn(proto: number, tcpFlags: number): boolean {
 
 /**
  * Records one sampled packet of a key whose columns start at vals[o]: `syn` from {@link isSyn}, `s` from
- * {@link unseenRatio} of the packet's batch rate. Keeps, per part, the count (capped at 3) and the product of
- * the s of the part's first two sampled packets; a packet kept at rate 1 (s = 0) marks the key as surely seen.
+ * {@link unseenRatio} of the packet's batch rate. Keeps, per part, the count (capped at 4) and the product of
+ * the s of the part's first three sampled packets; a packet kept at rate 1 (s = 0) marks the key as surely seen.
  */
 export function recordSampledPacket(vals: Float64Array, o: number, syn: boolean, s: number): void {
   if (s === 0) {
@@ -74,13 +99,13 @@ export function recordSampledPacket(vals: Float64Array, o: number, syn: boolean,
   const ks = c % REST_UNIT;
   if (syn) {
     if (ks === 0) vals[o + SYN_S] = s;
-    else if (ks === 1) vals[o + SYN_S] = vals[o + SYN_S]! * s;
+    else if (ks < 3) vals[o + SYN_S] = vals[o + SYN_S]! * s;
     else if (ks === CAP) return;
     vals[o + COUNTS] = c + 1;
   } else {
     const kr = (c - ks) / REST_UNIT;
     if (kr === 0) vals[o + REST_S] = s;
-    else if (kr === 1) vals[o + REST_S] = vals[o + REST_S]! * s;
+    else if (kr < 3) vals[o + REST_S] = vals[o + REST_S]! * s;
     else if (kr === CAP) return;
     vals[o + COUNTS] = c + REST_UNIT;
   }
@@ -90,17 +115,19 @@ export function recordSampledPacket(vals: Float64Array, o: number, syn: boolean,
 export const SAMPLED_DISTINCT_SUMS = 8;
 /** Keys seen. */
 const SEEN = 0;
-/** Sum of s over keys with one sampled SYN and no rest packet (weight 1 + lS s). */
-const SYN_ONLY = 1;
-/** Sum of s over keys with no sampled SYN and one rest packet (weight 1 + lR s). */
-const REST_ONLY = 2;
 /** Sum of sSyn x sRest over keys with exactly one sampled packet in each part (weight 1 - lS lR sS sR). */
-const BOTH = 3;
-/** Chao statistics: SYN part over all keys, rest part over keys without a sampled SYN. */
-const SYN_A1 = 4;
-const SYN_A2 = 5;
-const REST_A1 = 6;
-const REST_A2 = 7;
+const BOTH = 1;
+/**
+ * Unseen-mass moments: SYN part over keys without a sampled rest packet (A1 = sum of s over keys with one
+ * sampled SYN, weight 1 + lS s; A2, A3 = sums of s1 s2, s1 s2 s3 over keys with two, three), rest part over keys
+ * without a sampled SYN (A1 = keys with one rest packet, weight 1 + lR s).
+ */
+const SYN_A1 = 2;
+const SYN_A2 = 3;
+const SYN_A3 = 4;
+const REST_A1 = 5;
+const REST_A2 = 6;
+const REST_A3 = 7;
 
 /**
  * Adds one key (columns at vals[o]) to the group sums at sums[so]. Every key's weight is 1 (seen twice in a
@@ -113,24 +140,22 @@ export function addSampledKey(sums: Float64Array, so: number, vals: Float64Array
   const kr = (c - ks) / REST_UNIT;
   if (ks === 0 && kr === 0) return;
   sums[so + SEEN] = sums[so + SEEN]! + 1;
-  const ss = vals[o + SYN_S]!;
-  const sr = vals[o + REST_S]!;
-  if (ks === 1) sums[so + SYN_A1] = sums[so + SYN_A1]! + ss;
-  else if (ks === 2) sums[so + SYN_A2] = sums[so + SYN_A2]! + ss;
-  if (ks === 0) {
-    if (kr === 1) sums[so + REST_A1] = sums[so + REST_A1]! + sr;
-    else if (kr === 2) sums[so + REST_A2] = sums[so + REST_A2]! + sr;
+  if (kr === 0) {
+    if (ks < CAP) sums[so + SYN_A1 + ks - 1] = sums[so + SYN_A1 + ks - 1]! + vals[o + SYN_S]!;
+  } else if (ks === 0) {
+    if (kr < CAP) sums[so + REST_A1 + kr - 1] = sums[so + REST_A1 + kr - 1]! + vals[o + REST_S]!;
+  } else if (ks === 1 && kr === 1) {
+    sums[so + BOTH] = sums[so + BOTH]! + vals[o + SYN_S]! * vals[o + REST_S]!;
   }
-  if (ks === 1 && kr === 0) sums[so + SYN_ONLY] = sums[so + SYN_ONLY]! + ss;
-  else if (ks === 0 && kr === 1) sums[so + REST_ONLY] = sums[so + REST_ONLY]! + sr;
-  else if (ks === 1 && kr === 1) sums[so + BOTH] = sums[so + BOTH]! + ss * sr;
 }
 
 /** Estimated distinct keys of a group: keys seen plus the estimated unseen ones. */
 export function sampledDistinctEstimate(sums: Float64Array, so: number): number {
-  const ls = shrink(sums[so + SYN_A1]!, sums[so + SYN_A2]!);
-  const lr = shrink(sums[so + REST_A1]!, sums[so + REST_A2]!);
-  return sums[so + SEEN]! + ls * sums[so + SYN_ONLY]! + lr * sums[so + REST_ONLY]! - ls * lr * sums[so + BOTH]!;
+  const a1s = sums[so + SYN_A1]!;
+  const a1r = sums[so + REST_A1]!;
+  const ls = shrink(a1s, sums[so + SYN_A2]!, sums[so + SYN_A3]!);
+  const lr = shrink(a1r, sums[so + REST_A2]!, sums[so + REST_A3]!);
+  return sums[so + SEEN]! + ls * a1s + lr * a1r - ls * lr * sums[so + BOTH]!;
 }
 
 /** One interval's distinct-key estimate over all keys (see the file comment). */
@@ -142,10 +167,10 @@ export class SampledDistinct {
     addSampledKey(this.sums, 0, vals, o);
   }
 
-  /** The Chao shrinkage factors (SYN part, rest part) of the keys added so far. */
+  /** The shrinkage factors (SYN part, rest part) of the keys added so far. */
   lambdas(): { syn: number; rest: number } {
     const m = this.sums;
-    return { syn: shrink(m[SYN_A1]!, m[SYN_A2]!), rest: shrink(m[REST_A1]!, m[REST_A2]!) };
+    return { syn: shrink(m[SYN_A1]!, m[SYN_A2]!, m[SYN_A3]!), rest: shrink(m[REST_A1]!, m[REST_A2]!, m[REST_A3]!) };
   }
 
   /** Estimated distinct keys of the interval (keys seen plus estimated unseen). */
@@ -170,7 +195,15 @@ export class SampledDistinct {
   }
 }
 
-/** Chao1-type shrinkage A1 / (A1 + 2 A2); 0 when no key was seen once (no unseen mass to add). */
-function shrink(a1: number, a2: number): number {
-  return a1 > 0 ? a1 / (a1 + 2 * a2) : 0;
+/**
+ * Shrinkage of a part's singleton term from its unseen-mass moments A1, A2, A3 (see the file comment): the
+ * two-class fit 1 - 2 A2^2 / (A1 (2 A2 + 3 A3)), floored at half Chao1's A1 / (A1 + 2 A2); 1 when no key was
+ * seen twice, 0 when none was seen once (no unseen mass to add).
+ */
+function shrink(a1: number, a2: number, a3: number): number {
+  if (!(a1 > 0)) return 0;
+  if (!(a2 > 0)) return 1;
+  const twoClass = 1 - (2 * a2 * a2) / (a1 * (2 * a2 + 3 * a3));
+  const floor = (0.5 * a1) / (a1 + 2 * a2);
+  return twoClass > floor ? twoClass : floor;
 }

@@ -5,7 +5,10 @@
  * intervals) is close to the truth, and far closer than the uncorrected count. Each trace is cut after the batch
  * that reaches 8k packets to keep the file fast (the spoofed flood's first 100 ms batch alone holds 14k). The
  * measured bias (% and standard errors) and the single-run RMS error are printed as diagnostics
- * (`node --import tsx --test test/queries/sampled-distinct.test.ts`).
+ * (`node --import tsx --test test/queries/sampled-distinct.test.ts`). A second suite rebuilds the shedding
+ * experiment's P2P case at a smaller scale (the gnutella trace looped and sped up, so whole P2P flows fall inside
+ * each 1 s interval, plus a spoofed SYN flood of ~8 times as many flows): the case whose -4.7% bias at the
+ * experiment's rate ~0.2 the two-class fit of sampled-distinct.ts removes.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { injectAnomaly } from '../../src/anomaly/index.ts';
-import { type PacketBatch, readBatches, selectAll } from '../../src/capture/index.ts';
+import { type PacketBatch, readBatches, retimeTrace, selectAll, traceInfo } from '../../src/capture/index.ts';
 import {
   ActiveFlowsQuery,
   FlowsQuery,
@@ -94,12 +97,12 @@ interface Measured {
   rawBiasPct: number;
 }
 
-/** 200 seeds of one trace under one rate schedule. */
-function measure(t: Trace, schedule: readonly number[]): Measured {
+/** `seeds` seeds (default 200) of one trace under one rate schedule. */
+function measure(t: Trace, schedule: readonly number[], seeds = SEEDS): Measured {
   const q = new ActiveFlowsQuery();
   const est: number[] = [];
   let raw = 0;
-  for (let seed = 1; seed <= SEEDS; seed++) {
+  for (let seed = 1; seed <= seeds; seed++) {
     const s = new PacketSampler(seed);
     let seen = 0;
     let j = 0;
@@ -118,15 +121,15 @@ function measure(t: Trace, schedule: readonly number[]): Measured {
   // est holds per-interval values; sum them per seed.
   const per = t.intervals.length;
   const sums: number[] = [];
-  for (let k = 0; k < SEEDS; k++) sums.push(est.slice(k * per, (k + 1) * per).reduce((a, b) => a + b, 0));
-  const mean = sums.reduce((a, b) => a + b, 0) / SEEDS;
-  const sd = Math.sqrt(sums.reduce((a, b) => a + (b - mean) ** 2, 0) / (SEEDS - 1));
-  const rms = Math.sqrt(sums.reduce((a, b) => a + (b - t.truth) ** 2, 0) / SEEDS);
+  for (let k = 0; k < seeds; k++) sums.push(est.slice(k * per, (k + 1) * per).reduce((a, b) => a + b, 0));
+  const mean = sums.reduce((a, b) => a + b, 0) / seeds;
+  const sd = Math.sqrt(sums.reduce((a, b) => a + (b - mean) ** 2, 0) / (seeds - 1));
+  const rms = Math.sqrt(sums.reduce((a, b) => a + (b - t.truth) ** 2, 0) / seeds);
   return {
     biasPct: (100 * (mean - t.truth)) / t.truth,
-    biasSe: (mean - t.truth) / (sd / Math.sqrt(SEEDS)),
+    biasSe: (mean - t.truth) / (sd / Math.sqrt(seeds)),
     rmsPct: (100 * rms) / t.truth,
-    rawBiasPct: (100 * (raw / SEEDS - t.truth)) / t.truth,
+    rawBiasPct: (100 * (raw / seeds - t.truth)) / t.truth,
   };
 }
 
@@ -148,7 +151,58 @@ before(async () => {
     traces.push(await load(join(DIR, file), name));
   }
   traces.push(await load(merged, 'gnutella + SYN flood'));
+  await buildP2p();
 });
+
+/**
+ * The shedding experiment's P2P case (src/experiments/shedding-inputs.ts) scaled down: gnutella repeated 6 times
+ * over 3 s (new addresses per repetition, so ~1,900 whole P2P flows per second, as the experiment's ~15 copies per
+ * second hold whole flows), with a SYN flood of 15,500 packets/s over the whole 3 s, synthetic (one SYN per
+ * spoofed flow) or the real StopDDoS capture looped and sped up: one-SYN flood flows against P2P flows whose
+ * connection attempts carry 3 or 7 retransmitted SYNs and whose other packets number 1 to ~30.
+ */
+const p2p: Trace[] = [];
+
+async function buildP2p(): Promise<void> {
+  const src = join(DIR, 'ndpi__gnutella.pcap');
+  const loop = 6;
+  const seconds = 3;
+  const flood = 15500;
+  const info = await traceInfo(src);
+  const span = info.durationS * (1 + 1 / info.packets);
+  const bg = join(tmp, 'p2p-background.pcap');
+  await retimeTrace(src, bg, { loop, speed: (loop * span) / seconds, seed: 1 });
+  const syn = join(tmp, 'p2p-synflood.pcap');
+  await injectAnomaly(bg, syn, { kind: 'synflood', atNs: 0, forNs: seconds * 1e9, rate: flood, seed: 3 });
+  const attack = join(DIR, 'stopddos__pkt.TCP.synflood.spoofed.pcap');
+  const a = await traceInfo(attack);
+  const real = join(tmp, 'p2p-realflood.pcap');
+  await injectAnomaly(bg, real, { attackPcap: attack, atNs: 0, forNs: seconds * 1e9, speed: flood / (a.packets / a.durationS), loop: true, seed: 3 });
+  for (const [path, name] of [
+    [bg, 'P2P'],
+    [syn, 'P2P + synthetic SYN flood'],
+    [real, 'P2P + real SYN flood'],
+  ] as const) {
+    p2p.push(await loadWhole(path, name));
+  }
+}
+
+/** The whole trace, in 1 s intervals from its first packet. */
+async function loadWhole(path: string, name: string): Promise<Trace> {
+  const intervals: PacketBatch[][] = [];
+  let cur: bigint | undefined;
+  let t0: bigint | undefined;
+  for await (const b of readBatches(path)) {
+    if (b.count === 0) continue;
+    t0 ??= b.startNs;
+    const iv = (b.startNs - t0) / INTERVAL_NS;
+    if (iv !== cur) intervals.push([]);
+    cur = iv;
+    intervals.at(-1)!.push(b.clone());
+  }
+  const truth = run(new ActiveFlowsQuery(), intervals, () => ({ rate: 1, sel: undefined }));
+  return { name, intervals, truth };
+}
 
 after(() => {
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
@@ -156,8 +210,8 @@ after(() => {
 
 /**
  * Bias bounds asserted (the measured values are printed; see sampled-distinct.ts for why they are what they
- * are): Chao's bound is a little low on mixtures of flow sizes (here 1- and 2-SYN flows, 1- to 100-packet P2P
- * flows), and at p = 0.1 intervals holding only tens of flows (gnutella: ~9 per second) are biased high.
+ * are): the two-class fit is a little high on wide mixtures of flow sizes (1- to 100-packet P2P flows), and at
+ * p = 0.1 intervals holding only tens of flows (gnutella: ~9 per second) are biased high.
  */
 function maxBias(trace: string, schedule: string): number {
   if (schedule === '0.1' && trace.startsWith('gnutella')) return 8;
@@ -204,8 +258,9 @@ describe('active-flows under packet sampling (200 seeds per trace and rate sched
   });
 
   it('super-sources: fan-out of a P2P host and of a backscatter source (whole trace as one interval)', async (t) => {
-    // A P2P host's destinations mix one-packet probes with long transfers: Chao's bound is loose there, so the
-    // estimate stays low (measured -15% at 0.3), but it removes most of the uncorrected bias.
+    // A P2P host's destinations mix one-packet probes with long transfers: the two-class fit is an upper bound
+    // there (measured +3.0% at 0.3, +5.7% on the backscatter source; Chao1 alone gave -14% and -2.8%), and it
+    // removes most of the uncorrected bias.
     for (const [file, addr, exact] of [
       ['ndpi__gnutella.pcap', '10.0.2.15', 508],
       ['malcolm__backscatter.trace.pcap', '202.229.120.98', 511],
@@ -248,6 +303,31 @@ describe('active-flows under packet sampling (200 seeds per trace and rate sched
   it('is exact unsampled (every weight is 1 at rate 1)', () => {
     for (const tr of traces) {
       assert.equal(run(new ActiveFlowsQuery(), tr.intervals, () => ({ rate: 1, sel: undefined })), tr.truth);
+    }
+  });
+});
+
+describe('active-flows under packet sampling on a P2P background with a SYN flood (the shedding experiment)', () => {
+  it('is unbiased within 1% at the flood rates 0.43 and 0.2 (Chao1 alone: -1.7% and -4.7%)', (t) => {
+    assert.equal(p2p.length, 3);
+    const results: { trace: string; rate: number; m: Measured }[] = [];
+    for (const tr of p2p) {
+      assert.ok(tr.truth > 4000, `${tr.name}: ${tr.truth} flows`);
+      for (const rate of [0.43, 0.2]) {
+        const m = measure(tr, [rate], 100);
+        results.push({ trace: tr.name, rate, m });
+        t.diagnostic(
+          `${tr.name} | ${tr.truth} | ${rate} | bias ${m.biasPct.toFixed(2)}% (${m.biasSe.toFixed(1)} SE) | single-run RMS ${m.rmsPct.toFixed(2)}% | uncorrected ${m.rawBiasPct.toFixed(1)}%`,
+        );
+      }
+    }
+    for (const { trace, rate, m } of results) {
+      if (trace !== 'P2P') assert.ok(Math.abs(m.biasPct) <= 1, `${trace} at ${rate}: bias ${m.biasPct.toFixed(2)}%`);
+    }
+    for (const { trace, rate, m } of results) {
+      // P2P alone (rest-part sizes 1 to ~30, no flood): the two-class fit is an upper bound of the unseen flows
+      // there, as Chao1 is a lower one (-7.3% at 0.43, -19.5% at 0.2): high, but by less.
+      if (trace === 'P2P') assert.ok(m.biasPct > 0 && m.biasPct <= (rate === 0.43 ? 3 : 10), `${trace} at ${rate}: bias ${m.biasPct.toFixed(2)}%`);
     }
   });
 });
