@@ -1,5 +1,6 @@
 /** `loadcast experiment shedding`: seed 004 section VI (Figs. 3, 4, 5) on a dense background from a real trace. */
 import type { Command } from 'commander';
+import { parseAggregates } from '../features/index.ts';
 import { runSheddingExperiment, type SheddingResults } from '../experiments/shedding.ts';
 import { formatTable, printResult } from './output.ts';
 import { parseDurationNs, parseNumber } from '../units.ts';
@@ -14,6 +15,7 @@ interface Flags {
   seconds?: string;
   budgetFactor?: string;
   buffer: string;
+  features: string;
   json?: boolean;
 }
 
@@ -70,6 +72,7 @@ export function registerExperimentShedding(experiment: Command): void {
     .option('--seconds <s>', 'background length in seconds (default 60, 30 with --quick)')
     .option('--budget-factor <x>', 'budget = x times the median pre-attack cost per batch (default 4/3: the seed\'s 6M over 4.5M cycles)')
     .option('--buffer <time>', 'capture buffer of the no-shedding run', '200ms')
+    .option('--features <set>', 'traffic aggregates the monitor counts: all (the seed\'s 13), lite, or a comma-separated list (see monitor --help)', 'all')
     .option('--json', 'print results.json on stdout')
     .action(async (f: Flags) => {
       const r = await runSheddingExperiment({
@@ -82,6 +85,7 @@ export function registerExperimentShedding(experiment: Command): void {
         seconds: f.seconds === undefined ? undefined : parseNumber(f.seconds, '--seconds', { min: 1 }),
         budgetFactor: f.budgetFactor === undefined ? undefined : parseNumber(f.budgetFactor, '--budget-factor', { min: 1e-3 }),
         bufferNs: parseDurationNs(f.buffer, '--buffer', 'ms'),
+        aggregates: parseAggregates(f.features),
         onStep: f.json ? undefined : (s) => process.stderr.write(`- ${s}\n`),
       });
       printResult(r, f.json, (x) => humanReport(x, f.out));

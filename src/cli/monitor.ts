@@ -1,6 +1,7 @@
 /** `loadcast monitor <trace>`: run queries over a trace with per-query cost prediction and load shedding. */
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { AGGREGATES, parseAggregates } from '../features/index.ts';
 import { parsePredictorKind } from '../predict/index.ts';
 import { parseBudget } from '../shed/index.ts';
 import { diagnose, runMonitor, type CostClockKind, type MonitorReport, type ShedMode } from '../monitor/index.ts';
@@ -30,6 +31,7 @@ interface MonitorFlags {
   results?: string;
   seed: string;
   exactFeatures?: boolean;
+  features: string;
   traceOut?: string;
   skipCorrupt?: boolean;
   warmupPass?: string;
@@ -75,7 +77,11 @@ function printHuman(r: MonitorReport): void {
   const s = r.summary;
   const out: string[] = [];
   out.push(`${r.trace}: ${s.packets} packets in ${s.batches} batches; processing ${s.seconds.toFixed(3)} s (${s.mpps.toFixed(2)} Mpps), wall ${s.wallSeconds.toFixed(2)} s`);
-  out.push(`shed ${r.options.shed}, predictor ${r.options.predictor}, clock ${r.options.clock}, budget ${r.options.budget ?? 'none (infinitely fast CPU)'}`);
+  const aggs = r.options.aggregates;
+  out.push(
+    `shed ${r.options.shed}, predictor ${r.options.predictor}, clock ${r.options.clock}, budget ${r.options.budget ?? 'none (infinitely fast CPU)'}, ` +
+      `features ${aggs.length === AGGREGATES.length ? 'all 13 aggregates' : `${aggs.length} of ${AGGREGATES.length} aggregates (${aggs.join(', ')})`}`,
+  );
   out.push(
     `batches within 1.05x budget: ${pct(s.withinBudgetShare)}; cost/budget mean ${s.costOverBudget ? s.costOverBudget.mean.toFixed(3) : '-'}, p95 ${s.costOverBudget ? s.costOverBudget.p95.toFixed(3) : '-'}; ` +
       `uncontrolled drops ${s.uncontrolledDrops}; GC-flagged batches ${s.gcBatches}; overhead ${pct(s.overheadShare)}`,
@@ -149,6 +155,7 @@ export function registerMonitor(program: Command): void {
     .option('--results <file.jsonl>', 'per-interval query results, one JSON object per line')
     .option('--seed <n>', 'seed of every random choice (sampling, hashes)', '1')
     .option('--exact-features', 'count distinct keys exactly instead of with sketches')
+    .option('--features <set>', 'traffic aggregates to count: all (the seed\'s 13), lite (src_ip, dst_ip, proto_src_port, proto_dst_port, five_tuple: about half the feature cost), or a comma-separated list', 'all')
     .option('--trace-out <file.pcap>', 'output file of the trace query')
     .option('--skip-corrupt', 'skip corrupt records instead of stopping')
     .option('--warmup-pass <time>', 'first replay this much of the trace through a throwaway run (JIT, allocator warm-up; reported apart), e.g. 5s')
@@ -195,6 +202,7 @@ export function registerMonitor(program: Command): void {
           results: flags.results,
           seed: parseNumber(flags.seed, '--seed', { integer: true, min: 0 }),
           exactFeatures: !!flags.exactFeatures,
+          aggregates: parseAggregates(flags.features),
           traceOut: flags.traceOut,
           skipCorrupt: !!flags.skipCorrupt,
           costClock: parseCostClock(flags.costClock),

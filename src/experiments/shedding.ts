@@ -41,6 +41,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { traceInfo } from '../capture/index.ts';
+import { AGGREGATES, type AggregateName } from '../features/index.ts';
 import { type BatchRecord, type IntervalResult, type MonitorOptions, type MonitorReport, compareResults, mean, quantile, relError, runMonitor, scored } from '../monitor/index.ts';
 import { Budget } from '../shed/index.ts';
 import { buildSheddingInputs, type SheddingInputs } from './shedding-inputs.ts';
@@ -71,6 +72,8 @@ export interface SheddingExperimentOptions {
    */
   readonly budgetFactor?: number;
   readonly bufferNs?: number;
+  /** Traffic aggregates every run counts (default all 13; see FEATURE_PRESETS). */
+  readonly aggregates?: readonly AggregateName[];
   /** Warm-up pass before every measured run (JIT, allocator), ns of trace replayed; default 5 s (quick 4 s). */
   readonly warmupPassNs?: number;
   readonly onStep?: (step: string) => void;
@@ -256,7 +259,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
   // The warm-up pass also replays the first second of the attack window: code paths only attack traffic takes
   // (and V8's deoptimisation on first meeting it) are compiled before the measured runs.
   const warmupWindow = { fromNs: inputs.attackAtNs, forNs: 1e9 };
-  const common: Partial<MonitorOptions> = { seed, keepBatches: true, warmupBatches, costClock: 'cpu', initialFlows, warmupPassNs, warmupWindow, clearBacklogAfterWarmup: true };
+  const common: Partial<MonitorOptions> = { seed, keepBatches: true, warmupBatches, costClock: 'cpu', initialFlows, warmupPassNs, warmupWindow, clearBacklogAfterWarmup: true, aggregates: o.aggregates };
 
   step('Fig. 3: EWMA vs SLR vs MLR on the flows query under the on/off DDoS');
   const fig3 = await runMonitor(inputs.ddos, {
@@ -358,6 +361,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
       synForS: inputs.synForNs / 1e9,
       budgetFactor: o.budgetFactor ?? 4 / 3,
       bufferMs: (o.bufferNs ?? 2e8) / 1e6,
+      aggregates: o.aggregates ?? AGGREGATES,
       costClock: 'cpu',
       warmupBatches,
       initialFlows,

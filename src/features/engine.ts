@@ -11,7 +11,7 @@ export interface DistinctEngine {
   /**
    * Per aggregate a: `unique[a]` = distinct keys among the selected packets, `fresh[a]` = those keys not seen
    * in the interval before this batch. Interval state is not changed. Returns the number of saturated
-   * estimates (0 for exact counting).
+   * estimates (0 for exact counting). Aggregates the engine was built without (its `active` mask) are NaN.
    */
   measure(batch: PacketBatch, sel: Selection | null, unique: Float64Array, fresh: Float64Array): number;
   /** Adds every packet of the batch to the interval state. */

@@ -14,7 +14,8 @@ export class ExactEngine implements DistinctEngine {
   private readonly intervalSets: KeySet[];
   private readonly key = new Uint32Array(MAX_KEY_WIDTH);
 
-  constructor() {
+  /** @param active per aggregate, 1 = counted (default all); the others' counts are NaN. */
+  constructor(private readonly active: Uint8Array = new Uint8Array(AGGREGATE_COUNT).fill(1)) {
     this.batchSets = KEY_WIDTH.map((w) => new KeySet(w, 1024));
     this.selSets = KEY_WIDTH.map((w) => new KeySet(w, 1024));
     this.intervalSets = KEY_WIDTH.map((w) => new KeySet(w, 1024));
@@ -40,6 +41,10 @@ export class ExactEngine implements DistinctEngine {
     const full = n === batch.count;
     const key = this.key;
     for (let a = 0; a < AGGREGATE_COUNT; a++) {
+      if (this.active[a] === 0) {
+        unique[a] = fresh[a] = NaN;
+        continue;
+      }
       const bs = (full ? this.batchSets : this.selSets)[a]!;
       const is = this.intervalSets[a]!;
       bs.clear();
@@ -64,6 +69,7 @@ export class ExactEngine implements DistinctEngine {
     }
     const key = this.key;
     for (let a = 0; a < AGGREGATE_COUNT; a++) {
+      if (this.active[a] === 0) continue;
       const is = this.intervalSets[a]!;
       for (let i = 0; i < batch.count; i++) {
         writeKey(batch, i, a, key);

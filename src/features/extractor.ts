@@ -9,7 +9,7 @@ import type { PacketBatch, Selection } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
 import type { DistinctEngine } from './engine.ts';
 import { ExactEngine } from './exact-engine.ts';
-import { AGG_BASE, AGGREGATE_COUNT, F_BYTES, F_NEW_INTERVAL, F_PACKETS, FEATURE_COUNT } from './names.ts';
+import { AGG_BASE, AGGREGATE_COUNT, AGGREGATES, type AggregateName, F_BYTES, F_NEW_INTERVAL, F_PACKETS, FEATURE_COUNT } from './names.ts';
 import { FEATURE_MRB, SketchEngine, SPARSE_LIMIT } from './sketch-engine.ts';
 import { MAX_SPARSE_KEYS } from './sparse-table.ts';
 
@@ -25,11 +25,15 @@ export interface FeatureExtractorOptions {
    * at most 65,536; 0 = bitmaps only, used to test the bitmap path on small traces).
    */
   sparseLimit?: number;
+  /** Aggregates to count (default all 13); the features of the others are NaN (see FEATURE_PRESETS). */
+  aggregates?: readonly AggregateName[];
 }
 
 export class FeatureExtractor {
   readonly intervalNs: number;
   readonly exact: boolean;
+  /** The aggregates counted (the others' features are NaN). */
+  readonly aggregates: readonly AggregateName[];
   private readonly engine: DistinctEngine;
   private readonly intervalBig: bigint;
   private interval: bigint | null = null;
@@ -51,7 +55,14 @@ export class FeatureExtractor {
     if (!(Number.isInteger(limit) && limit >= 0 && limit <= MAX_SPARSE_KEYS)) {
       throw new UserError('features.bad-sparse-limit', `FeatureExtractor option sparseLimit must be a whole number in 0..${MAX_SPARSE_KEYS}, got ${limit}`, 'Use e.g. 16384 (the default), or 0 for bitmaps only.');
     }
-    this.engine = this.exact ? new ExactEngine() : new SketchEngine(opts.seed ?? 1, FEATURE_MRB, limit);
+    const active = new Uint8Array(AGGREGATE_COUNT);
+    for (const name of opts.aggregates ?? AGGREGATES) {
+      const a = AGGREGATES.indexOf(name);
+      if (a < 0) throw new UserError('features.unknown-aggregate', `unknown traffic aggregate "${String(name)}"`, `Use names from: ${AGGREGATES.join(', ')}.`);
+      active[a] = 1;
+    }
+    this.aggregates = AGGREGATES.filter((_, a) => active[a] === 1);
+    this.engine = this.exact ? new ExactEngine(active) : new SketchEngine(opts.seed ?? 1, FEATURE_MRB, limit, active);
   }
 
   /** Number of saturated estimates in the last measure() (0 normally; always 0 when exact). */

@@ -6,6 +6,8 @@ export {
   AGGREGATES,
   AGGREGATE_COUNTS,
   aggFeature,
+  FEATURE_PRESETS,
+  parseAggregates,
 } from './names.ts';
 export type { AggregateName } from './names.ts';
 export { FeatureExtractor } from './extractor.ts';

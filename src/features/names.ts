@@ -11,6 +11,7 @@
  * mapped). `*_net` keys are the address masked to a network prefix: /24 for IPv4 and /48 for IPv6 (the usual
  * smallest routable prefix on each family, i.e. the "site" level; see {@link netMask}).
  */
+import { UserError } from '../errors.ts';
 export const AGGREGATES = [
   'src_ip',
   'dst_ip',
@@ -46,6 +47,33 @@ export const Agg = {
   DST_NET: 11,
   SRC_DST_NET: 12,
 } as const;
+
+/**
+ * Aggregate sets for `--features`. `all` is the seed's full set. `lite` keeps the five aggregates that cover
+ * addresses, ports and flows (src_ip, dst_ip, proto_src_port, proto_dst_port, five_tuple): FCBF's most frequent
+ * picks for the flows query on the shedding experiment's inputs were the port aggregates (proto_src_port in 65%
+ * of batches, proto_dst_port 36%), and the others are the obvious keys of the address and flow queries. The
+ * features of the aggregates left out are NaN, which FCBF never selects.
+ */
+export const FEATURE_PRESETS: Readonly<Record<'all' | 'lite', readonly AggregateName[]>> = {
+  all: AGGREGATES,
+  lite: ['src_ip', 'dst_ip', 'proto_src_port', 'proto_dst_port', 'five_tuple'],
+};
+
+/** Parses `all`, `lite` or a comma-separated list of aggregate names; throws a UserError naming the bad one. */
+export function parseAggregates(spec: string): readonly AggregateName[] {
+  const v = spec.trim();
+  if (v === 'all' || v === 'lite') return FEATURE_PRESETS[v];
+  const out: AggregateName[] = [];
+  for (const raw of v.split(',')) {
+    const name = raw.trim();
+    if (!(AGGREGATES as readonly string[]).includes(name)) {
+      throw new UserError('features.unknown-aggregate', `unknown traffic aggregate "${name}" in --features ${spec}`, `Use all, lite, or a comma-separated list of: ${AGGREGATES.join(', ')}.`);
+    }
+    if (!out.includes(name as AggregateName)) out.push(name as AggregateName);
+  }
+  return out;
+}
 
 /** The four counts kept per aggregate, in feature order. */
 export const AGGREGATE_COUNTS = ['unique', 'new', 'batch_repeated', 'interval_repeated'] as const;

@@ -119,8 +119,15 @@ export class SketchEngine implements DistinctEngine {
   /**
    * @param geometry interval sketch geometry; the batch sketch is {@link BATCH_MRB}, or the same geometry
    *   when its components have at most 2^16 bits (tests of saturation use a tiny one).
+   * @param active per aggregate, 1 = counted (default all); the others are never counted (their counts are
+   *   NaN) and cost nothing but their share of the per-packet hashing.
    */
-  constructor(seed: number, geometry: MrbGeometry = FEATURE_MRB, sparseLimit = SPARSE_LIMIT) {
+  constructor(
+    seed: number,
+    geometry: MrbGeometry = FEATURE_MRB,
+    sparseLimit = SPARSE_LIMIT,
+    private readonly active: Uint8Array = new Uint8Array(A).fill(1),
+  ) {
     checkGeometry(geometry);
     this.sk = new DenseSketches(geometry, BATCH_MRB, A);
     this.ig = this.sk.ig;
@@ -297,6 +304,10 @@ export class SketchEngine implements DistinctEngine {
     this.repValid.fill(0);
     for (let j = 0; j < A; j++) {
       const a = EVAL_ORDER[j]!;
+      if (this.active[a] === 0) {
+        unique[a] = fresh[a] = NaN;
+        continue;
+      }
       // Input: the fewest distinct representatives among a's parents counted exactly in this measure, else
       // the selection. Same key set, so the same counts and interval state, in fewer probes.
       let idx = sel ? sel.idx : null;
@@ -388,6 +399,7 @@ export class SketchEngine implements DistinctEngine {
     this.repValid.fill(0);
     for (let j = 0; j < A; j++) {
       const a = EVAL_ORDER[j]!;
+      if (this.active[a] === 0) continue;
       const tab = this.tables[a]!;
       // Aggregates no whole-batch measure counted: count the batch now, from parents' representatives when
       // this pass counted one exactly (see measure()).

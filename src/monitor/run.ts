@@ -5,7 +5,7 @@
  */
 import { readBatches } from '../capture/index.ts';
 import { UserError } from '../errors.ts';
-import { FEATURE_NAMES, FeatureExtractor } from '../features/index.ts';
+import { AGGREGATES, type AggregateName, FEATURE_NAMES, FeatureExtractor } from '../features/index.ts';
 import { createPredictor, type CostPredictor, type PredictorKind } from '../predict/index.ts';
 import { createQueries, loadUserQuery, type Query, type SamplingMethod } from '../queries/index.ts';
 import { type Budget, minRatesFor, parseMinRates } from '../shed/index.ts';
@@ -48,6 +48,8 @@ export interface MonitorOptions {
   readonly results?: string;
   readonly seed?: number;
   readonly exactFeatures?: boolean;
+  /** Traffic aggregates whose features are counted (default all 13; see FEATURE_PRESETS). */
+  readonly aggregates?: readonly AggregateName[];
   readonly warmupBatches?: number;
   /** Output pcap of the `trace` query. */
   readonly traceOut?: string;
@@ -109,6 +111,8 @@ export interface MonitorReport {
     bufferNs: number;
     costClock: CostClockKind;
     budgetCovers: 'total' | 'queries';
+    /** The traffic aggregates counted. */
+    aggregates: readonly AggregateName[];
   };
   readonly summary: RunSummary;
   readonly state: EngineState;
@@ -184,7 +188,7 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
   const timer = costClock(clockKind);
   const engine = new MonitorEngine({
     queries: eq,
-    features: new FeatureExtractor({ intervalNs, exact: opts.exactFeatures, seed: opts.seed ?? 1 }),
+    features: new FeatureExtractor({ intervalNs, exact: opts.exactFeatures, seed: opts.seed ?? 1, aggregates: opts.aggregates }),
     budget: pass.budget,
     controller,
     cpu,
@@ -282,6 +286,7 @@ export async function runMonitor(trace: string, opts: MonitorOptions): Promise<M
       bufferNs: opts.bufferNs ?? 2e8,
       budgetCovers: opts.budgetCovers ?? 'total',
       costClock: costClockKind(opts, opts.clock ?? 'emulated'),
+      aggregates: opts.aggregates ?? AGGREGATES,
     },
     summary,
     state: main.state,

@@ -209,3 +209,30 @@ test('EWMA follows seed eq. 2 and SLR fits packets exactly on noiseless data', (
   assert.throws(() => s.observe(Float64Array.of(0, 1), NaN), RangeError);
   assert.throws(() => createPredictor('bogus' as 'mlr', { featureNames: NAMES }), /unknown predictor/);
 });
+
+test('MLR over features some of which are NaN (aggregates not counted, --features lite): they are never selected, the rest is unchanged', () => {
+  // n_tuple explains the cost; with it NaN the MLR must fall back on the other features exactly as it does when
+  // the column is constant (also never selectable), and predict finite values throughout.
+  const o = { seed: 7, batches: 300, skip: 80, ddos: true };
+  const j = col('n_tuple');
+  const blank = (v: number) => (f: Float64Array): Float64Array => {
+    const g = f.slice();
+    g[j] = v;
+    return g;
+  };
+  const nan = createPredictor('mlr', { featureNames: NAMES });
+  const constant = createPredictor('mlr', { featureNames: NAMES });
+  const rng = new Rng(o.seed);
+  const noise = new Rng(11);
+  for (let t = 0; t < o.batches; t++) {
+    const f = syntheticFeatures(rng, t, o.ddos);
+    const c = flowCost(f, noise);
+    const a = nan.predict(blank(NaN)(f));
+    const b = constant.predict(blank(0)(f));
+    assert.ok(Number.isFinite(a), `prediction ${a} at batch ${t}`);
+    assert.equal(a, b, `batch ${t}`);
+    nan.observe(blank(NaN)(f), c);
+    constant.observe(blank(0)(f), c);
+    assert.ok(!nan.selected.includes('n_tuple'));
+  }
+});
