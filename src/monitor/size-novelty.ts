@@ -1,13 +1,16 @@
 /**
- * Whether a batch is larger than anything the predictors have learnt from: more than `jump` times the largest
- * admitted batch of the last `window` batches (after `minHistory` batches).
+ * Whether a batch is larger than what the predictors have learnt from: fewer than `seen` of the last `window`
+ * admitted batches (after `minHistory` batches) had at least 1/`jump` of its packets. With `seen` = 1 that is
+ * "more than `jump` times the largest"; the default 3 keeps the guard on for the first three batches of a new
+ * size, because one guarded sample teaches the regression little: under the real attack the second 42 k-packet
+ * burst, no longer novel by the largest-batch rule, cost 4.5x its prediction and dropped 1,080 packets.
  *
  * Why: a regression fitted on one kind of traffic extrapolates a batch of a new kind at the old cost per packet.
  * The first batch of a real SYN flood after normal traffic (6-7x the packets, nearly every one a new flow) was
  * predicted at 0-0.1 ms when it cost 0.9-1.7 ms on its sample (2.4x the normal cost per packet, up to 6x in
- * earlier runs): one such batch overruns the emulated CPU's 200 ms buffer. The flag is raised once per jump (the
- * batch itself enters the window), so the guard stays armed for the next new kind without holding back the
- * batches after it.
+ * earlier runs): one such batch overruns the emulated CPU's 200 ms buffer. The flag is raised for the first `seen`
+ * batches of a new size (each enters the window), so the guard stays armed for the next new kind without
+ * holding back the batches after them.
  */
 export class SizeNovelty {
   private readonly ring: Float64Array;
@@ -20,15 +23,17 @@ export class SizeNovelty {
     readonly window = 60,
     readonly jump = 2,
     readonly minHistory = 10,
+    readonly seen = 3,
   ) {
     this.ring = new Float64Array(window);
   }
 
   /** Whether a batch of `packets` admitted packets is novel against the window; then adds it to the window. */
   check(packets: number): boolean {
-    let max = 0;
-    for (let i = 0; i < this.count; i++) if (this.ring[i]! > max) max = this.ring[i]!;
-    const novel = this.count >= this.minHistory && packets > this.jump * max;
+    let like = 0;
+    const half = packets / this.jump;
+    for (let i = 0; i < this.count; i++) if (this.ring[i]! >= half) like++;
+    const novel = this.count >= this.minHistory && like < this.seen;
     this.ring[this.next] = packets;
     this.next = this.next + 1 === this.window ? 0 : this.next + 1;
     if (this.count < this.window) this.count++;

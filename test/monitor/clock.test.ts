@@ -86,11 +86,11 @@ test('cost floor: packets x the 10th-percentile cost per packet of the recent hi
   assert.equal(f.high(0, 2), 100);
 });
 
-test('size novelty: a batch over twice the largest of the window is flagged once, after enough history', async () => {
+test('size novelty: a batch over twice the largest of the window is flagged (seen = 1: once), after enough history', async () => {
   const { SizeNovelty } = await import('../../src/monitor/size-novelty.ts');
-  const s = new SizeNovelty(20, 2, 5);
+  const s = new SizeNovelty(20, 2, 5, 1);
   assert.equal(s.check(100_000), false, 'no history, no flag');
-  const t = new SizeNovelty(20, 2, 5);
+  const t = new SizeNovelty(20, 2, 5, 1);
   for (let k = 0; k < 5; k++) assert.equal(t.check(1000 + 100 * k), false);
   assert.equal(t.check(2800), false, 'within 2x of the largest (1400)');
   assert.equal(t.check(5601), true, 'over 2x of the largest (2800)');
@@ -98,4 +98,15 @@ test('size novelty: a batch over twice the largest of the window is flagged once
   assert.equal(t.flagged, 1);
   for (let k = 0; k < 20; k++) t.check(1000); // the window forgets the flood
   assert.equal(t.check(6000), true, 'armed again for the next jump');
+});
+
+test('size novelty (default seen = 3): the first three batches of a new size are flagged, the fourth is not', async () => {
+  const { SizeNovelty } = await import('../../src/monitor/size-novelty.ts');
+  const s = new SizeNovelty();
+  for (let k = 0; k < 30; k++) assert.equal(s.check(6000 + (k % 3) * 500), false);
+  // Real-attack pattern: a 42 k burst every third batch.
+  const flags: boolean[] = [];
+  for (let k = 0; k < 15; k++) flags.push(s.check(k % 3 === 0 ? 42_000 : 6500));
+  assert.deepEqual(flags.map((f, k) => (f ? k : -1)).filter((k) => k >= 0), [0, 3, 6]);
+  assert.equal(s.flagged, 3);
 });

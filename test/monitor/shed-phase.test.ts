@@ -196,7 +196,7 @@ test('refinement re-predicts on the sampled selections; a flow rate may rise aga
   assert.equal(phase.finalRate(0), 0.9);
 });
 
-test('novelty guard: a batch over twice the largest recent one is planned at 2x the 90th-percentile cost per packet', () => {
+test('novelty guard: the first three batches over twice the recent ones are planned at 2x the 90th-percentile cost per packet', () => {
   const phase = new ShedPhase(queries(['packet']), new CountingFeatures(), true, 1, 10);
   const planned: number[] = [];
   const ctl = {
@@ -216,12 +216,17 @@ test('novelty guard: a batch over twice the largest recent one is planned at 2x 
   start(phase, big, range(0, 7000), 1); // 7x: novel
   phase.run(ctl);
   assert.equal(planned.at(-1), 2 * 117 * 7000, 'planned at 2 x q90 (117 ns: index floor(19 x 0.9) of the 20 sorted) per packet');
-  start(phase, big, range(0, 7000), 1); // the same size again: no longer novel
+  for (let k = 0; k < 2; k++) {
+    start(phase, big, range(0, 7000), 1); // the second and third of the size: still guarded
+    phase.run(ctl);
+    assert.equal(planned.at(-1), 2 * 117 * 7000);
+  }
+  start(phase, big, range(0, 7000), 1); // the fourth: no longer novel
   phase.run(ctl);
   assert.equal(planned.at(-1), 101 * 7000, 'max(prediction, the 10th-percentile floor: 101 ns) again');
   const mid = makeBatch(1500, 50, 7);
   start(phase, mid, range(0, 1500), 1);
   phase.run(ctl);
   assert.equal(planned.at(-1), Math.max(100 * 1500, 101 * 1500));
-  assert.equal(phase.sizes.flagged, 1);
+  assert.equal(phase.sizes.flagged, 3);
 });
