@@ -4,7 +4,8 @@
  * - dense: shared real traces looped and sped up to ~1 Mpps (~100k packets per batch) with retimeTrace;
  * - flood on background (the shedding experiment's input, shortened): Tinba looped at 60 kpps for 12 s with a
  *   spoofed SYN flood of 120 kpps from 3 s to 9 s (injectAnomaly), ~6k-18k packets per batch; features also
- *   with 3 sampled selections per batch (the shedder's measure(sel) pattern);
+ *   with 3 sampled selections per batch (the shedder's measure(sel) pattern), and with the 5 aggregates of
+ *   `--features lite`;
  * - sparse: the 22 shared traces at their own timing (~14 packets per non-empty batch, many 1 s intervals).
  * Also: the worst case (in-memory spoofed flood, every packet a new source, 100k packets per batch), the
  * MRB-vs-HLL accuracy of "new" counts that decided the interval sketch, and the accuracy of the batch
@@ -15,7 +16,7 @@
 import { mkdirSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { retimeTrace, readBatches, PacketBatch, traceInfo, type Selection } from '../src/capture/index.ts';
 import { injectAnomaly } from '../src/anomaly/index.ts';
-import { FeatureExtractor, MultiResolutionBitmap, HyperLogLog, FEATURE_MRB, BATCH_MRB } from '../src/features/index.ts';
+import { FeatureExtractor, MultiResolutionBitmap, HyperLogLog, FEATURE_MRB, BATCH_MRB, FEATURE_PRESETS, type AggregateName } from '../src/features/index.ts';
 import { mix32 } from '../src/hash-mix.ts';
 import { mrbBase, mrbSum } from '../src/features/mrb.ts';
 import { Rng } from '../src/random.ts';
@@ -97,12 +98,15 @@ function samples(b: PacketBatch): Selection[] {
   return out;
 }
 
-/** CPU ns per packet of the features over in-memory batches (best of reps), optionally with sampled measures. */
-function featuresInMemory(batches: PacketBatch[], sels: Selection[][] | null): number {
+/**
+ * CPU ns per packet of the features over in-memory batches (best of reps), optionally with sampled measures and
+ * a subset of the aggregates (`--features lite`).
+ */
+function featuresInMemory(batches: PacketBatch[], sels: Selection[][] | null, aggregates?: readonly AggregateName[]): number {
   let best = Infinity;
   const out = new Float64Array(55);
   for (let r = 0; r < reps; r++) {
-    const fx = new FeatureExtractor({ seed: 1 });
+    const fx = new FeatureExtractor({ seed: 1, aggregates });
     let packets = 0;
     const c0 = process.cpuUsage();
     for (let j = 0; j < batches.length; j++) {
@@ -153,6 +157,9 @@ async function floodOnBackground(): Promise<Record<string, unknown>> {
     featuresWith3SampledMeasuresCpuNsPerPacket: featuresInMemory(batches, sels),
     featuresWith3SampledMeasuresCpuNsPerPacketBackgroundOnly: featuresInMemory(background, background.map(samples)),
     featuresWith3SampledMeasuresCpuNsPerPacketFloodOnly: featuresInMemory(attack, attack.map(samples)),
+    // The 5 aggregates of --features lite, same batches.
+    featuresLiteCpuNsPerPacket: featuresInMemory(batches, null, FEATURE_PRESETS.lite),
+    featuresLiteCpuNsPerPacketFloodOnly: featuresInMemory(attack, null, FEATURE_PRESETS.lite),
   };
 }
 
