@@ -125,11 +125,6 @@ export class MlrPredictor implements CostPredictor {
     return this.lastClamped;
   }
 
-  /** AR(1) coefficient of the residual feedback in use (0 when off or not yet estimated). */
-  get feedbackRho(): number {
-    return this.feedback ? this.feedback.rho : 0;
-  }
-
   predict(features: Float64Array): number {
     if (features.length < this.history.width) throw new RangeError(`features has ${features.length} values, expected ${this.history.width}`);
     this.lastClamped = false;

@@ -6,12 +6,13 @@
  *
  * Why: the regression assumes independent errors, but measured costs on a real machine are not: contention from
  * other processes, CPU frequency and cache state persist over several 100 ms batches (on the recorded Fig. 3
- * runs the relative residuals have lag-1 autocorrelation 0.3-0.6, decaying slowly, ~0.2 at lag 5). The last
- * residuals are known when the next batch is predicted, so that part of the noise is predictable; a short EWMA
- * (half-life one batch) estimates the persistent part better than the last residual alone. rho is clamped to
- * [0, 0.8] and 0 until 20 residuals are known, so with no autocorrelation the feedback vanishes. Residuals are
- * clipped (at 0.5 when stored, and to the caller's bound when applied) so that one outlier batch moves the next
- * predictions by a bounded amount.
+ * runs the relative residuals have lag-1 autocorrelation 0.3-0.6, decaying slowly, ~0.2 at lag 5: a development
+ * measurement, not reproduced by a command; test/predict/residual-feedback.test.ts checks the gain on synthetic
+ * AR(1) noise). The last residuals are known when the next batch is predicted, so that part of the noise is
+ * predictable; a short EWMA (half-life one batch) estimates the persistent part better than the last residual
+ * alone. rho is clamped to [0, 0.8] and 0 until 20 residuals are known, so with no autocorrelation the feedback
+ * vanishes. Residuals are clipped (at 0.5 when stored, and to the caller's bound when applied) so that one outlier
+ * batch moves the next predictions by a bounded amount.
  */
 
 /** EWMA weight on the previous state. */

@@ -92,50 +92,39 @@ export class SlidingCorrelations extends CostHistory implements FeatureCorrelati
     const last = r === 0 ? this.capacity - 1 : r - 1;
     const prev = last * w;
     const had = this.count;
-    if (had === this.capacity) this.remove(r);
-    const dy = costNs - this.yShift;
-    for (let j = 0; j < w; j++) {
-      const v = features[j]!;
-      this.same[j] = had > 0 && v === x[prev + j]! ? this.same[j]! + 1 : 0;
-      if (v - v !== 0) {
-        this.bad[j]!++; // NaN or +-Infinity
-        continue;
-      }
-      const d = v - this.shift[j]!;
-      this.s1[j]! += d;
-      const s2 = (this.s2[j]! += d * d);
-      if (s2 > this.hi[j]!) this.hi[j] = s2;
-      this.sxy[j]! += d * dy;
-    }
-    this.updatePairs(features, 0, 1);
+    if (had === this.capacity) this.accumulate(x, r * w, this.y[r]!, -1);
+    for (let j = 0; j < w; j++) this.same[j] = had > 0 && features[j]! === x[prev + j]! ? this.same[j]! + 1 : 0;
     this.ySame = had > 0 && costNs === this.y[last]! ? this.ySame + 1 : 0;
-    this.y1 += dy;
-    this.y2 += dy * dy;
-    if (this.y2 > this.yHi) this.yHi = this.y2;
+    this.accumulate(features, 0, costNs, 1);
     super.push(features, costNs); // writes the row, advances the ring, bumps the version
     if (++this.sinceRebuild >= this.capacity) this.rebuild();
   }
 
-  /** Subtracts row r (about to be overwritten) from the sums. */
-  private remove(r: number): void {
+  /**
+   * Adds (sign 1) or subtracts (-1) the row at v[base ..] with cost `cost` to or from every sum (negating is exact,
+   * so a subtraction undoes its addition bit for bit when the shifts did not change in between).
+   */
+  private accumulate(v: Float64Array, base: number, cost: number, sign: number): void {
     const w = this.width;
-    const x = this.x;
-    const base = r * w;
-    const dy = this.y[r]! - this.yShift;
+    const dy = cost - this.yShift;
     for (let j = 0; j < w; j++) {
-      const v = x[base + j]!;
-      if (v - v !== 0) {
-        this.bad[j]!--;
+      const x = v[base + j]!;
+      if (x - x !== 0) {
+        this.bad[j]! += sign; // NaN or +-Infinity
         continue;
       }
-      const d = v - this.shift[j]!;
-      this.s1[j]! -= d;
-      this.s2[j]! -= d * d;
-      this.sxy[j]! -= d * dy;
+      const d = x - this.shift[j]!;
+      const sd = sign * d;
+      this.s1[j]! += sd;
+      const s2 = (this.s2[j]! += sd * d);
+      if (s2 > this.hi[j]!) this.hi[j] = s2; // never true when subtracting: hi >= s2
+      this.sxy[j]! += sd * dy;
     }
-    this.y1 -= dy;
-    this.y2 -= dy * dy;
-    this.updatePairs(x, base, -1);
+    const sdy = sign * dy;
+    this.y1 += sdy;
+    this.y2 += sdy * dy;
+    if (this.y2 > this.yHi) this.yHi = this.y2;
+    this.updatePairs(v, base, sign);
   }
 
   /** Adds (sign 1) or subtracts (-1) the row at v[base ..] to or from every slot's cross sums; frees idle slots. */

@@ -9,15 +9,17 @@
  *   mean cost are weighted as if they were that large).
  *
  * Why `relative`: measured query cost noise is multiplicative (its spread grows with the cost; batch-to-batch
- * cost-per-packet noise is 5-15 % whatever the batch size) and right-skewed (contention, page faults and minor
- * GCs only ever add time). OLS then lets the expensive batches (attack on) dictate the fit, so cheap batches get
+ * cost-per-packet noise is 5-15 % whatever the batch size, measured during development) and right-skewed
+ * (contention, page faults and minor GCs only ever add time). OLS then lets the expensive batches (attack on) dictate the fit, so cheap batches get
  * large relative errors, and a single slow batch pulls every prediction up for the next 60 batches. Weighting by
  * the square of the expected cost is the efficient (and unbiased) fit under constant relative noise, and makes the
  * fit care about relative error, which is what the shedder needs (it scales rates by available / predicted).
  * Weights from the observed costs alone (1 / y^2) would give a slow batch a small weight for being slow, which
  * biases every prediction low: on 12 recorded Fig. 3 runs that variant scored better on mean relative error
  * (10.05 % vs 10.88 %, OLS 11.00 %) only by predicting 3.7 % below the mean cost, which costs overruns when
- * shedding; the reweighted fit is unbiased (mean measured / predicted 1.003).
+ * shedding; the reweighted fit is unbiased (mean measured / predicted 1.003). (Development measurements on this
+ * machine's recorded runs, not reproduced by a command; test/predict/window-regression.test.ts checks the
+ * unbiasedness, mean measured / predicted within 1 % of 1, on synthetic multiplicative noise.)
  *
  * Both solve by Householder QR (./ols.ts) on centred (weighted-centred), unit-norm columns, so that one relative
  * tolerance on the diagonal of R detects rank deficiency. All scratch space is allocated once.
