@@ -23,7 +23,7 @@
  */
 import type { PacketBatch, Selection } from '../capture/index.ts';
 import type { FlushContext, QueryResult } from '../queries/index.ts';
-import type { Budget } from '../shed/index.ts';
+import { type Budget, Smoothed } from '../shed/index.ts';
 import type { EngineController } from './controller.ts';
 import type { EngineQuery } from './components.ts';
 import { GcWatch, type GcWindow } from './gc-watch.ts';
@@ -38,7 +38,6 @@ export class MonitorEngine {
   private readonly intervalBig: bigint;
   private readonly warmup: number;
   private readonly shedFrom: number;
-  private readonly ewmaW: number;
   private readonly timer: () => bigint;
   private readonly gc: Pick<GcWatch, 'begin' | 'end' | 'close'>;
   /** Step 3: sampling, re-extraction, re-prediction, refinement; owns each query's rate and selection. */
@@ -62,10 +61,10 @@ export class MonitorEngine {
   private readonly intRateMin: Float64Array;
   private readonly intRateW: Float64Array;
   private readonly intPackets: Float64Array;
-  /** EWMA of the shedding phase's cost per admitted packet (sampling, re-extraction, re-prediction). */
-  private shedPerPkt = NaN;
-  /** EWMA of the post-query overhead per admitted packet (feature commit, history update). */
-  private postPerPkt = 0;
+  /** EWMA of the shedding phase's cost per admitted packet (sampling, re-extraction, re-prediction, flow hashes). */
+  private readonly shedPerPkt: Smoothed;
+  /** EWMA of the post-query overhead per admitted packet (feature commit, history update); 0 before any. */
+  private readonly postPerPkt: Smoothed;
   private batchIndex = 0;
   private shadowPred: Record<string, Float64Array> | undefined;
   private plannedError = NaN;
@@ -79,7 +78,8 @@ export class MonitorEngine {
     this.intervalBig = BigInt(Math.round(opts.intervalNs ?? 1e9));
     this.warmup = opts.warmupBatches ?? 60;
     this.shedFrom = opts.shedFromBatch ?? 10;
-    this.ewmaW = opts.overheadWeight ?? 0.9;
+    this.shedPerPkt = new Smoothed(opts.overheadWeight ?? 0.9);
+    this.postPerPkt = new Smoothed(opts.overheadWeight ?? 0.9);
     this.timer = opts.timer ?? process.hrtime.bigint;
     this.gc = opts.gc ?? new GcWatch();
     this.ctl = opts.controller;
@@ -172,22 +172,18 @@ export class MonitorEngine {
       // Overhead already spent on this batch + per-packet estimates of what is still to come. Before any
       // shedding was measured, assume re-extraction costs what the full extraction did.
       const preNs = Number(tShed - t0);
-      const shedPer = Number.isNaN(this.shedPerPkt) ? preNs / Math.max(1, base.length) : this.shedPerPkt;
-      const rest = (shedPer + this.postPerPkt) * base.length;
+      const shedPer = this.shedPerPkt.initialized ? this.shedPerPkt.value : preNs / Math.max(1, base.length);
+      const rest = (shedPer + this.postPerPkt.value) * base.length;
       available = Math.max(0, this.budgetNs - backlog - (this.coversTotal ? preNs + rest : 0));
       ctl.nextAvailableNs = available;
       this.plannedError = ctl.errorTerm;
       passes = shed.run(ctl);
-      if (passes > 0 && base.length > 0) {
-        shed.flowHashes(); // part of the phase's cost per packet
-        const per = Number(timer() - tShed) / base.length;
-        this.shedPerPkt = Number.isNaN(this.shedPerPkt) ? per : this.ewmaW * this.shedPerPkt + (1 - this.ewmaW) * per;
-      }
     }
-    const flowHash = shed.flowHashes(); // once per batch, when a flow query runs
+    const flowHash = shed.flowHashes(); // once per batch, when a flow query runs: part of the shedding phase
     // Without a controller nothing ran since tShed: one clock read less per batch (a CPU-clock read costs ~1-2 us).
     const tQueries = ctl ? timer() : tShed;
     const wQueries = cross && ctl ? cross() : wShed;
+    if (passes > 0 && base.length > 0) this.shedPerPkt.update(Number(tQueries - tShed) / base.length);
     let tPost = tQueries;
     let wPost = wQueries;
     let queriesNs = 0;
@@ -239,10 +235,7 @@ export class MonitorEngine {
     const totalNs = phaseNs(capped, t0, t3, w0, w3) - shadowNs;
     const overheadNs = Math.max(0, totalNs - queriesNs);
     const postNs = Math.max(0, phaseNs(capped, tPost, t3, wPost, w3) - shadowNs);
-    if (base.length > 0) {
-      const per = postNs / base.length;
-      this.postPerPkt = this.batchIndex === 0 ? per : this.ewmaW * this.postPerPkt + (1 - this.ewmaW) * per;
-    }
+    if (base.length > 0) this.postPerPkt.update(postNs / base.length);
     // GC batches stay out of the error term and of an auto budget's warm-up median; idle warm-up batches too.
     // The error term learns only from batches the budget is enforced on (before, the predictors have too little
     // history to predict anything).

@@ -54,7 +54,6 @@ export class ShedPhase {
   private readonly groupKey: number[] = [];
   private readonly groupFirst: number[] = [];
   private readonly guard: Float64Array;
-  private readonly first: Float64Array;
   private readonly floor: CostFloor;
   /** Batch sizes seen (the novelty guard, {@link floored}). */
   readonly sizes = new SizeNovelty();
@@ -88,7 +87,6 @@ export class ShedPhase {
     this.flowMin = new Float64Array(n).fill(1);
     this.selBufs = Array.from({ length: n }, () => new Uint32Array(4096));
     this.guard = new Float64Array(n);
-    this.first = new Float64Array(n);
     this.floor = new CostFloor(n, 60);
     this.starved = new Uint32Array(n);
   }
@@ -116,7 +114,6 @@ export class ShedPhase {
    */
   run(ctl: EngineController): number {
     let plan: ShedPlan = ctl.plan(this.floored(this.predFull, false));
-    this.first.set(plan.rates);
     if (!plan.shedding) {
       this.starved.fill(0);
       return 0;
@@ -130,7 +127,7 @@ export class ShedPhase {
       if (sameRates(next.rates, plan.rates)) break;
       plan = next;
     }
-    if (this.probeStarved(this.first)) {
+    if (this.probeStarved(plan.firstRates)) {
       this.applySampling(this.rates);
       passes++;
     }

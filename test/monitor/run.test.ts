@@ -109,8 +109,13 @@ test('shedding on a real dense trace: rates fall under a tight budget and flow-s
     // Flow-sampled rates may rise again inside an interval; the flush's finalRate is the interval's lowest.
     for (const x of r.state.results[af]!) {
       const s = x.result.intervalStartNs;
-      const rates = r.state.records.filter((b) => b.startNs >= s && b.startNs < s + 1_000_000_000n && b.rate[af]! > 0).map((b) => b.rate[af]!);
+      const all = r.state.records.filter((b) => b.startNs >= s && b.startNs < s + 1_000_000_000n).map((b) => b.rate[af]!);
+      const rates = all.filter((p) => p > 0);
       if (rates.length > 0) assert.ok(x.engineRates.min <= Math.min(...rates) + 1e-12, `interval ${s}: min ${x.engineRates.min}`);
+      // Stricter: the engine's interval minimum is exactly the lowest rate of its batches (disabled ones count as
+      // 0), and the query saw exactly the rates it ran at (its own minimum is the lowest positive one).
+      assert.equal(x.engineRates.min, Math.min(...all), `interval ${s}`);
+      if (rates.length > 0) assert.equal(x.result.rates.min, Math.min(...rates), `interval ${s}: query's own minimum`);
     }
     // Intervals without drops or disabled batches, at rates >= 0.1: the count/p estimate is close to the truth
     // (the tolerance covers the sampling error of a few hundred sampled flows, not a bias).

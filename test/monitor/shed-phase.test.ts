@@ -60,7 +60,7 @@ function queries(methods: ('packet' | 'flow')[]): EngineQuery[] {
 /** A controller whose plans are scripted: the first plan, then one refinement per entry of `refine`. */
 function scripted(first: number[], refine: number[][] = []): EngineController & { refinedWith: number[][] } {
   let k = 0;
-  const mk = (rates: number[], done: boolean): ShedPlan => ({ rates: Float64Array.from(rates), done, shedding: true }) as unknown as ShedPlan;
+  const mk = (rates: number[], done: boolean): ShedPlan => ({ rates: Float64Array.from(rates), firstRates: Float64Array.from(first), done, shedding: true }) as unknown as ShedPlan;
   const refinedWith: number[][] = [];
   return {
     refinedWith,
@@ -229,4 +229,21 @@ test('novelty guard: the first three batches over twice the recent ones are plan
   phase.run(ctl);
   assert.equal(planned.at(-1), Math.max(100 * 1500, 101 * 1500));
   assert.equal(phase.sizes.flagged, 3);
+});
+
+test('starvation guard: a query disabled probeAfter batches in a row runs once at its first plan\'s rate', () => {
+  const batch = makeBatch(1000, 100, 17);
+  const base = range(0, 1000);
+  const feats = new CountingFeatures();
+  const phase = new ShedPhase(queries(['packet']), feats, true, 3, 2);
+  start(phase, batch, base, 1);
+  assert.equal(phase.run(scripted([0.3], [[0]])), 2);
+  assert.equal(phase.rates[0], 0, 'the refinement disabled it');
+  assert.equal(phase.probes, 0);
+  start(phase, batch, base, 1);
+  assert.equal(phase.run(scripted([0.3], [[0]])), 3, 'a third pass re-samples at the probe rate');
+  assert.equal(phase.probes, 1);
+  assert.equal(phase.rates[0], 0.3, 'the first plan\'s rate (not the refined 0, not the 1% minimum)');
+  assert.ok(phase.sels[0]!.length > 200 && phase.sels[0]!.length < 400, `sample of 1000 at 0.3: ${phase.sels[0]!.length}`);
+  assert.equal(phase.pred[0], 100 * phase.sels[0]!.length);
 });
