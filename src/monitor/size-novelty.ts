@@ -2,15 +2,16 @@
  * Whether a batch is larger than what the predictors have learnt from: fewer than `seen` of the last `window`
  * admitted batches (after `minHistory` batches) had at least 1/`jump` of its packets. With `seen` = 1 that is
  * "more than `jump` times the largest"; the default 3 keeps the guard on for the first three batches of a new
- * size, because one guarded sample teaches the regression little: under the real attack the second 42 k-packet
- * burst, no longer novel by the largest-batch rule, cost 4.5x its prediction and dropped 1,080 packets.
+ * size, because one guarded sample teaches the regression little: in a development run of the shedding
+ * experiment with the real attack (`--features lite`, fig4.csv at 20.3 s) the second 42 k-packet burst, no
+ * longer novel by the largest-batch rule, cost 4.5x its prediction and dropped 1,080 packets.
  *
  * Why: a regression fitted on one kind of traffic extrapolates a batch of a new kind at the old cost per packet.
- * The first batch of a real SYN flood after normal traffic (6-7x the packets, nearly every one a new flow) was
- * predicted at 0-0.1 ms when it cost 0.9-1.7 ms on its sample (2.4x the normal cost per packet, up to 6x in
- * earlier runs): one such batch overruns the emulated CPU's 200 ms buffer. The flag is raised for the first `seen`
- * batches of a new size (each enters the window), so the guard stays armed for the next new kind without
- * holding back the batches after them.
+ * In development runs of the same experiment, the first batch of a real SYN flood after normal traffic (6-7x
+ * the packets, nearly every one a new flow) was predicted at 0-0.1 ms when it cost 0.9-1.7 ms on its sample
+ * (2.4x the normal cost per packet, up to 6x in earlier runs): one such batch overruns the emulated CPU's 200 ms
+ * buffer. The flag is raised for the first `seen` batches of a new size (each enters the window), so the guard
+ * stays armed for the next new kind without holding back the batches after them.
  */
 export class SizeNovelty {
   private readonly ring: Float64Array;

@@ -6,8 +6,9 @@
  * Why not CoMo's EWMA of |1 − P/M|: the budget only cares about under-prediction, and about its tail. Under
  * packet sampling the cost of a kept packet depends on the batch it was taken from, which the features of the
  * sample do not say: out of a big flood burst sampled at a low rate the kept packets lie far apart in the
- * batch's columns, over a footprint beyond the cache. On the real-SYN-flood runs (active-flows) M/P of the
- * sampled flood batches is 0.74-0.83 for bursts of 12-25 k packets, 1.0-1.2 for 25-38 k and 1.3-1.95 above
+ * batch's columns, over a footprint beyond the cache. In development runs of the shedding experiment with the
+ * real SYN flood (`experiment shedding --attack ...`, columns packet_ms and packet_pred_ms of fig4.csv;
+ * active-flows), M/P of the sampled flood batches was 0.74-0.83 for bursts of 12-25 k packets, 1.0-1.2 for 25-38 k and 1.3-1.95 above
  * 38 k: right on average (the regression is fitted on all of them), so the mean |error| (0.15-0.3) stays below
  * what the big bursts need and 6-12% of the flood batches overran 1.05 x the budget. The quantile inflates as
  * much as the recent under-predictions require, whatever their cause; over-predictions (M/P < 1) leave it at 0

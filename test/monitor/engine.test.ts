@@ -29,9 +29,12 @@ test('shedding keeps every post-warm-up batch within budget, with no uncontrolle
   const sum = s.finish({ ...r.engine.state, budgetNs: r.engine.budgetNs, wallSeconds: 1 });
   assert.equal(sum.withinBudgetShare, 1);
   assert.ok(sum.queries.q0!.rate.min < 0.6);
-  // HT-corrected packet counts stay close to the truth under packet sampling.
   const total = r.queries[0]!.flushes.length;
   assert.equal(total, 6); // 55 batches of 100 ms = 5.5 intervals
+  // HT-corrected packet counts stay close to the truth under packet sampling.
+  const truth = [...NORMAL, ...BURST, ...NORMAL].reduce((a, b) => a + b, 0);
+  const estimate = r.engine.state.results[0]!.reduce((a, x) => a + (x.result.value as number), 0);
+  assert.ok(Math.abs(estimate - truth) / truth < 0.02, `estimate ${estimate} vs ${truth} packets`);
 });
 
 test('without shedding an overload fills the buffer and the tail of batches is dropped and counted', async () => {
