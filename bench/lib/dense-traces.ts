@@ -25,13 +25,13 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeTraces, retimeTrace, traceSpan } from '../../src/capture/index.ts';
 
-export const DENSE_DIR = '/tmp/loadcast-bench';
+const DENSE_DIR = '/tmp/loadcast-bench';
 /** Packets per second of trace time of every dense trace. */
-export const DENSE_PPS = 1_000_000;
+const DENSE_PPS = 1_000_000;
 const DATA = '../shared/data/pcap';
-export const CAPTURE_SOURCE = `${DATA}/stopddos__pkt.TCP.synflood.spoofed.pcap`;
-export const FLOOD_SOURCE = `${DATA}/cicddos2019__CIC-DDoS-2019-SynFlood.pcap`;
-export const MIXED_SOURCES = ['ndpi__netflix.pcap', 'ndpi__gnutella.pcap', 'ndpi__bitcoin.pcap', 'malcolm__wannacry.pcap', 'esnet__nmap_80_all.pcap'];
+const CAPTURE_SOURCE = `${DATA}/stopddos__pkt.TCP.synflood.spoofed.pcap`;
+const FLOOD_SOURCE = `${DATA}/cicddos2019__CIC-DDoS-2019-SynFlood.pcap`;
+const MIXED_SOURCES = ['ndpi__netflix.pcap', 'ndpi__gnutella.pcap', 'ndpi__bitcoin.pcap', 'malcolm__wannacry.pcap', 'esnet__nmap_80_all.pcap'];
 
 export interface DenseTrace {
   readonly path: string;

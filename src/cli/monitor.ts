@@ -104,20 +104,10 @@ function printHuman(r: MonitorReport): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-function parseErrorModel(v: string): 'tail' | 'mean' {
-  if (v === 'tail' || v === 'mean') return v;
-  throw new UserError('cli.bad-error-model', `--error-model: unknown value '${v}'`, 'use tail or mean');
-}
-
-function parseCovers(v: string): 'total' | 'queries' {
-  if (v === 'total' || v === 'queries') return v;
-  throw new UserError('cli.bad-budget-covers', `--budget-covers: unknown value '${v}'`, 'use total or queries');
-}
-
-function parseCostClock(v: string | undefined): CostClockKind | undefined {
-  if (v === undefined) return undefined;
-  if (v === 'cpu' || v === 'wall') return v;
-  throw new UserError('cli.bad-cost-clock', `--cost-clock: unknown clock '${v}'`, 'use cpu or wall');
+/** `v` if it is one of `choices`, else a UserError naming `flag` (code `cli.bad-<code>`) and the choices. */
+function oneOf<T extends string>(v: string, flag: string, code: string, choices: readonly T[], what = 'value'): T {
+  if ((choices as readonly string[]).includes(v)) return v as T;
+  throw new UserError(`cli.bad-${code}`, `${flag}: unknown ${what} '${v}'`, `use ${choices.join(' or ')}`);
 }
 
 /** Registers the `monitor` command. */
@@ -172,7 +162,7 @@ export function registerMonitor(program: Command): void {
       const batchNs = parseDurationNs(flags.batch, '--batch', 'ms');
       if (!Number.isInteger(batchNs)) throw new UserError('cli.bad-duration', `--batch: ${flags.batch} is not a whole number of ns`, 'give the batch width in whole ns, e.g. 100ms or 2500us');
       const intervalNs = parseDurationNs(flags.interval, '--interval', 's');
-      if (flags.clock !== 'emulated' && flags.clock !== 'realtime') throw new UserError('cli.bad-clock', `--clock: unknown mode '${flags.clock}'`, 'use emulated or realtime');
+      const clock = oneOf(flags.clock, '--clock', 'clock', ['emulated', 'realtime'] as const, 'mode');
       const budgetGiven = flags.budget !== undefined || flags.budgetShare !== undefined || flags.budgetAuto !== undefined;
       // Without a budget flag: shedding gets the whole batch period (a real-time CPU); --no-shed gets an
       // infinitely fast CPU, i.e. the exact reference run of issue 3.
@@ -194,7 +184,7 @@ export function registerMonitor(program: Command): void {
           minRates: flags.minRate,
           batchNs,
           intervalNs,
-          clock: flags.clock,
+          clock,
           speed: parseNumber(flags.speed, '--speed', { min: 1e-6 }),
           bufferNs: parseDurationNs(flags.buffer, '--buffer', 'ms'),
           reference: !!flags.reference,
@@ -205,9 +195,9 @@ export function registerMonitor(program: Command): void {
           aggregates: parseAggregates(flags.features),
           traceOut: flags.traceOut,
           skipCorrupt: !!flags.skipCorrupt,
-          costClock: parseCostClock(flags.costClock),
-          budgetCovers: parseCovers(flags.budgetCovers),
-          errorModel: parseErrorModel(flags.errorModel),
+          costClock: flags.costClock === undefined ? undefined : oneOf<CostClockKind>(flags.costClock, '--cost-clock', 'cost-clock', ['cpu', 'wall'], 'clock'),
+          budgetCovers: oneOf(flags.budgetCovers, '--budget-covers', 'budget-covers', ['total', 'queries'] as const),
+          errorModel: oneOf(flags.errorModel, '--error-model', 'error-model', ['tail', 'mean'] as const),
           warmupPassNs: flags.warmupPass === undefined ? undefined : parseDurationNs(flags.warmupPass, '--warmup-pass', 's'),
           initialFlows: flags.initialFlows === undefined ? undefined : parseNumber(flags.initialFlows, '--initial-flows', { integer: true, min: 0 }),
           onBatch: (rec) => {

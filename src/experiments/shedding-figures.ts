@@ -90,6 +90,14 @@ export async function writeSheddingFigures(dir: string, d: FigureData): Promise<
   const flow = by(d.runs.flow!);
   const x4 = ref.map((b) => sec(b.startNs, t0));
   const q = (m: Map<bigint, (typeof ref)[number]>, k: bigint): number => ms(m.get(k)?.queriesNs ?? NaN);
+  /** A shedding run's cells of one batch (NaN where the run has no such batch): cost, rate, drops, backlog, prediction. */
+  const shedCells = (r: (typeof ref)[number] | undefined): number[] => [
+    ms(r?.queriesNs ?? NaN),
+    r?.rate[0] ?? NaN,
+    r?.drops ?? NaN,
+    ms(r?.backlogNs ?? NaN),
+    ms(r?.predicted[0] ?? NaN),
+  ];
   await writeFile(
     join(dir, 'fig4.csv'),
     csv(
@@ -97,7 +105,6 @@ export async function writeSheddingFigures(dir: string, d: FigureData): Promise<
       ref.map((b, i) => {
         const n = none.get(b.startNs);
         const p = packet.get(b.startNs);
-        const f = flow.get(b.startNs);
         return [
           x4[i]!,
           b.packets,
@@ -105,18 +112,10 @@ export async function writeSheddingFigures(dir: string, d: FigureData): Promise<
           ms(b.queriesNs),
           ms(n?.queriesNs ?? NaN),
           n?.drops ?? NaN,
-          ms(p?.queriesNs ?? NaN),
-          p?.rate[0] ?? NaN,
-          p?.drops ?? NaN,
-          ms(p?.backlogNs ?? NaN),
-          ms(p?.predicted[0] ?? NaN),
+          ...shedCells(p),
           ms(p?.predictedFull[0] ?? NaN),
           p?.errorTerm ?? NaN,
-          ms(f?.queriesNs ?? NaN),
-          f?.rate[0] ?? NaN,
-          f?.drops ?? NaN,
-          ms(f?.backlogNs ?? NaN),
-          ms(f?.predicted[0] ?? NaN),
+          ...shedCells(flow.get(b.startNs)),
         ];
       }),
     ),

@@ -270,8 +270,9 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
     shadows: { query: 'flows', kinds: ['ewma', 'slr'] },
   } as MonitorOptions);
   const ddosBatches = batchesIn(fig3, t0, inputs.attackAtNs, inputs.attackAtNs + inputs.ddosForNs).filter(scored);
-  /** Relative errors of one predictor over the scored DDoS batches that pass `keep`. */
+  /** One predictor's predictions in batch b: MLR's are the run's own, EWMA's and SLR's are its shadows'. */
   const predictionsOf = (k: 'ewma' | 'slr' | 'mlr', b: BatchRecord): Float64Array => (k === 'mlr' ? b.predicted : b.shadow![k]!);
+  /** Relative errors of one predictor over the scored DDoS batches that pass `keep`. */
   const errs = (k: 'ewma' | 'slr' | 'mlr', keep: (b: BatchRecord) => boolean = () => true): number[] =>
     ddosBatches.filter(keep).map((b) => relError(b, 0, predictionsOf(k, b))).filter((e): e is number => e !== undefined);
   const synthetic = inputs.attack === 'synthetic';
@@ -279,15 +280,14 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
   const predictors = Object.fromEntries(
     (['ewma', 'slr', 'mlr'] as const).map((k) => {
       const e = errs(k);
-      const sub = (keep: (b: BatchRecord) => boolean): number[] => errs(k, keep);
       const ratios = ddosBatches.map((b) => costRatio(b, predictionsOf(k, b))).filter((r): r is number => r !== undefined);
       const score: PredictorScore = { meanRelError: mean(e), p95RelError: quantile(e, 0.95), medianRelError: quantile(e, 0.5), batches: e.length, meanCostRatio: mean(ratios) };
-      const alloc = sub((b) => !!b.alloc);
+      const alloc = errs(k, (b) => !!b.alloc);
       if (synthetic) {
         score.byPhase = {
-          on: mean(sub((b) => Math.floor(phaseOf(b)) % 2 === 0)),
-          off: mean(sub((b) => Math.floor(phaseOf(b)) % 2 === 1)),
-          transitions: mean(sub((b) => phaseOf(b) % 1 < 0.1)),
+          on: mean(errs(k, (b) => Math.floor(phaseOf(b)) % 2 === 0)),
+          off: mean(errs(k, (b) => Math.floor(phaseOf(b)) % 2 === 1)),
+          transitions: mean(errs(k, (b) => phaseOf(b) % 1 < 0.1)),
           allocFlagged: mean(alloc),
           allocFlaggedBatches: alloc.length,
         };

@@ -40,9 +40,11 @@ test('experiment shedding (tiny): results.json, CSVs and SVG figures', async () 
     // The repeat pass pairs the scored DDoS batches with their second measurement (a GC in either pass unpairs one).
     assert.ok(j.fig3Noise.repeatBatches > 0.8 * j.predictors.mlr.batches && j.fig3Noise.repeatBatches <= j.predictors.mlr.batches);
     assert.ok(j.fig3Noise.repeatRelError > 0 && j.fig3Noise.noiseFloor > 0 && j.fig3Noise.repeatScale > 0);
-    // The floor is the batch-level part of the difference: the second column of fig3.csv pairs each batch.
+    // fig3.csv's last column is each batch's second measurement (the repeat pass), beside its first (measured_ms).
     const f3 = (await readFile(join(dir, 'fig3.csv'), 'utf8')).trim().split('\n');
     assert.equal(f3[0]!.split(',').at(-1), 'repeat_measured_ms');
+    const paired = f3.slice(1).filter((line) => Number(line.split(',').at(-1)) > 0).length;
+    assert.ok(paired >= j.fig3Noise.repeatBatches, `fig3.csv pairs ${paired} batches, fewer than the ${j.fig3Noise.repeatBatches} scored`);
     // Synthetic on/off DDoS: per-phase errors are reported for every predictor.
     for (const k of ['ewma', 'slr', 'mlr']) assert.ok(Number.isFinite(j.predictors[k].byPhase.on) && Number.isFinite(j.predictors[k].byPhase.off), `${k} phases`);
     assert.equal(j.config.backgroundPackets, r.config.backgroundPackets);
