@@ -46,12 +46,11 @@ export class FlowCountRunningMin {
     }
   }
 
-  /** A flow of hash h seen for the first time in the interval, in the current batch. Returns whether it counts. */
-  firstSeen(h: number): boolean {
-    if (h > this.thr) return false;
+  /** A flow of hash h seen for the first time in the interval, in the current batch: counted when h passes m_b. */
+  firstSeen(h: number): void {
+    if (h > this.thr) return;
     this.counted++;
     this.sum += this.weight;
-    return true;
   }
 
   /** The current batch's weight 1/m_b of a counted flow. */

@@ -9,7 +9,7 @@ export type {
 } from './query.ts';
 export { IntervalStats, htWeight } from './interval-stats.ts';
 export { FlowTable, DEFAULT_MAX_FLOWS, type FlowKeyKind, type FlowTableOptions } from './flow-table.ts';
-export { FlowCountRunningMin, flowThreshold } from './flow-count.ts';
+export { flowThreshold } from './flow-count.ts';
 export { SampledDistinct, SAMPLED_DISTINCT_COLUMNS, recordSampledPacket, unseenRatio } from './sampled-distinct.ts';
 export { formatAddress } from './address.ts';
 export { CounterQuery, createCounter, type CounterValue } from './counter.ts';

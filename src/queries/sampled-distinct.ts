@@ -19,7 +19,8 @@
  * LOWER bound of M0 from M1 and M2: exact when every key has the same size, low on mixtures. A flood's one-SYN
  * flows next to P2P connection attempts with 3 or 7 retransmitted SYNs are such a mixture: there every flood
  * flow was weighed lambda ~ 0.96 instead of 1 at p = 0.2, and P2P flows of 1 to ~30 other packets were
- * undercounted by 29% at p = 0.2 (the shedding experiment's -4.7% on gnutella + SYN flood at rate ~0.2). Here
+ * undercounted by 29% at p = 0.2 (development measurements; the shedding experiment's -4.7% on gnutella + SYN
+ * flood at rate ~0.2). Here
  * the unseen keys are fitted with two classes instead, size 1 and size r, with
  * r = 2 + 3 A3 / A2 from the third moment: M0 = A1 - 2 A2^2 / (2 A2 + 3 A3), so
  * lambda = 1 - 2 A2^2 / (A1 (2 A2 + 3 A3)). It is exact for any mix of one-packet keys and keys of one other size,
@@ -31,7 +32,7 @@
  * expectation 1 - C(m-1, 2) (1-p)^m for a key with m SYNs: -11 for m = 10 at p = 0.1). lambda is floored at half
  * Chao1's factor: it falls below Chao1 only by sampling noise on few keys, and a floor at Chao1's factor itself
  * biased the estimate up where the data sit on it (one size, where noise decides which fit is larger: +3.1% at
- * p = 0.1 on CIC-DDoS 2019's 2-SYN flows). The price is variance: the fit leans on A2 (s^2 per doubleton) about
+ * p = 0.1 on CIC-DDoS 2019's 2-SYN flows, a development measurement). The price is variance: the fit leans on A2 (s^2 per doubleton) about
  * twice as hard as Chao1, and on A3 (s^3).
  *
  * Each part's moments are summed over the keys with no sampled packet in the OTHER part: their E[A_k] are then
@@ -46,7 +47,8 @@
  * of the two parts' errors.
  *
  * Measured (test/queries/sampled-distinct.test.ts: 200 seeds, 1 s intervals, rates 0.1, 0.3, 0.8 and changing
- * every batch; Chao1-only figures in brackets): spoofed SYN flood -0.02% at p = 0.1, -0.07% at 0.3, ~0 at 0.8
+ * every batch; in brackets the Chao1-only figures, a development measurement of the previous estimator that no
+ * command here reproduces): spoofed SYN flood -0.02% at p = 0.1, -0.07% at 0.3, ~0 at 0.8
  * [-0.9, -0.65, -0.04], single-run RMS error <= 2.6% [2.9]; CIC-DDoS 2019 SYN flood (2 SYNs per flow) -1.3% at
  * 0.1, +0.35% at 0.3 [+0.2, +0.2], single-run RMS 14.4% at 0.1 [8.2] and 9.2% with changing rates [5.4]; Tinba
  * within 0.3%; the shedding experiment's P2P case (gnutella looped so that whole P2P flows fall in each interval,
@@ -122,12 +124,9 @@ const BOTH = 1;
  * sampled SYN, weight 1 + lS s; A2, A3 = sums of s1 s2, s1 s2 s3 over keys with two, three), rest part over keys
  * without a sampled SYN (A1 = keys with one rest packet, weight 1 + lR s).
  */
+/** A part's A1; its A2 and A3 follow at +1, +2 ({@link addSampledKey} and {@link shrink} index them from A1). */
 const SYN_A1 = 2;
-const SYN_A2 = 3;
-const SYN_A3 = 4;
 const REST_A1 = 5;
-const REST_A2 = 6;
-const REST_A3 = 7;
 
 /**
  * Adds one key (columns at vals[o]) to the group sums at sums[so]. Every key's weight is 1 (seen twice in a
@@ -151,11 +150,9 @@ export function addSampledKey(sums: Float64Array, so: number, vals: Float64Array
 
 /** Estimated distinct keys of a group: keys seen plus the estimated unseen ones. */
 export function sampledDistinctEstimate(sums: Float64Array, so: number): number {
-  const a1s = sums[so + SYN_A1]!;
-  const a1r = sums[so + REST_A1]!;
-  const ls = shrink(a1s, sums[so + SYN_A2]!, sums[so + SYN_A3]!);
-  const lr = shrink(a1r, sums[so + REST_A2]!, sums[so + REST_A3]!);
-  return sums[so + SEEN]! + ls * a1s + lr * a1r - ls * lr * sums[so + BOTH]!;
+  const ls = shrink(sums, so + SYN_A1);
+  const lr = shrink(sums, so + REST_A1);
+  return sums[so + SEEN]! + ls * sums[so + SYN_A1]! + lr * sums[so + REST_A1]! - ls * lr * sums[so + BOTH]!;
 }
 
 /** One interval's distinct-key estimate over all keys (see the file comment). */
@@ -169,8 +166,7 @@ export class SampledDistinct {
 
   /** The shrinkage factors (SYN part, rest part) of the keys added so far. */
   lambdas(): { syn: number; rest: number } {
-    const m = this.sums;
-    return { syn: shrink(m[SYN_A1]!, m[SYN_A2]!, m[SYN_A3]!), rest: shrink(m[REST_A1]!, m[REST_A2]!, m[REST_A3]!) };
+    return { syn: shrink(this.sums, SYN_A1), rest: shrink(this.sums, REST_A1) };
   }
 
   /** Estimated distinct keys of the interval (keys seen plus estimated unseen). */
@@ -196,11 +192,14 @@ export class SampledDistinct {
 }
 
 /**
- * Shrinkage of a part's singleton term from its unseen-mass moments A1, A2, A3 (see the file comment): the
- * two-class fit 1 - 2 A2^2 / (A1 (2 A2 + 3 A3)), floored at half Chao1's A1 / (A1 + 2 A2); 1 when no key was
- * seen twice, 0 when none was seen once (no unseen mass to add).
+ * Shrinkage of a part's singleton term from its unseen-mass moments A1, A2, A3 at sums[a..a+3) (see the file
+ * comment): the two-class fit 1 - 2 A2^2 / (A1 (2 A2 + 3 A3)), floored at half Chao1's A1 / (A1 + 2 A2); 1 when
+ * no key was seen twice, 0 when none was seen once (no unseen mass to add).
  */
-function shrink(a1: number, a2: number, a3: number): number {
+function shrink(sums: Float64Array, a: number): number {
+  const a1 = sums[a]!;
+  const a2 = sums[a + 1]!;
+  const a3 = sums[a + 2]!;
   if (!(a1 > 0)) return 0;
   if (!(a2 > 0)) return 1;
   const twoClass = 1 - (2 * a2 * a2) / (a1 * (2 * a2 + 3 * a3));

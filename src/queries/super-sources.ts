@@ -15,8 +15,9 @@
  * the unseen pairs from their first three unseen-mass moments for the rest, the lambdas fitted per source): a
  * scanner sending one packet or one SYN per destination gets destinations seen / p (Horvitz-Thompson,
  * unbiased); for a host whose destinations mix one-packet probes and long exchanges the fit is approximate
- * (measured at p = 0.3: +3.0% for a P2P host with 508 destinations, where Chao1 gave -15% and no correction
- * -43%; +5.7% for a backscatter source, Chao1 -2.8%; see test/queries/sampled-distinct.test.ts). Unsampled, it
+ * (measured at p = 0.3 by test/queries/sampled-distinct.test.ts: +3.0% for a P2P host with 508 destinations,
+ * -43% uncorrected; +5.7% for a backscatter source, -14% uncorrected; the previous Chao1-only fit gave -15% and
+ * -2.8%, a development measurement). Unsampled, it
  * is exact. Pairs evicted from a full table are counted in
  * `evictions`; a pair evicted and seen again is counted twice (bias high).
  */
@@ -121,7 +122,7 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
         // then counted where it is first seen, or never; see flow-count.ts).
         const v = table.vals;
         const o = table.valueIndex(s) + WEIGHT;
-        if (table.inserted) v[o] = 0;
+        // (A new pair's weight is 0: FlowTable zeroes the values of an inserted row.)
         if (v[o] === 0 && fh[i]! <= thr) v[o] = weight;
       }
     }
@@ -138,7 +139,7 @@ export class SuperSourcesQuery implements Query<SuperSourcesValue> {
       if (w === 0) continue;
       const sc = srcs.scratch;
       const o = pairs.keyOffset(s);
-      for (let w = 0; w < 4; w++) sc[w] = pairs.rows[o + w]!;
+      for (let k = 0; k < 4; k++) sc[k] = pairs.rows[o + k]!;
       const t = srcs.upsertScratch();
       const fo = srcs.valueIndex(t);
       if (packetSampled) addSampledKey(srcs.vals, fo + SUMS, pv, pairs.valueIndex(s) + SAMPLED);
