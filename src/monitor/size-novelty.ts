@@ -13,10 +13,10 @@
  * buffer. The flag is raised for the first `seen` batches of a new size (each enters the window), so the guard
  * stays armed for the next new kind without holding back the batches after them.
  */
+import { RecentValues } from '../shed/index.ts';
+
 export class SizeNovelty {
-  private readonly ring: Float64Array;
-  private count = 0;
-  private next = 0;
+  private readonly sizes: RecentValues;
   /** Batches flagged so far. */
   flagged = 0;
 
@@ -26,18 +26,17 @@ export class SizeNovelty {
     readonly minHistory = 10,
     readonly seen = 3,
   ) {
-    this.ring = new Float64Array(window);
+    this.sizes = new RecentValues(window);
   }
 
   /** Whether a batch of `packets` admitted packets is novel against the window; then adds it to the window. */
   check(packets: number): boolean {
+    const recent = this.sizes.values();
     let like = 0;
     const half = packets / this.jump;
-    for (let i = 0; i < this.count; i++) if (this.ring[i]! >= half) like++;
-    const novel = this.count >= this.minHistory && like < this.seen;
-    this.ring[this.next] = packets;
-    this.next = this.next + 1 === this.window ? 0 : this.next + 1;
-    if (this.count < this.window) this.count++;
+    for (let i = 0; i < recent.length; i++) if (recent[i]! >= half) like++;
+    const novel = recent.length >= this.minHistory && like < this.seen;
+    this.sizes.push(packets);
     if (novel) this.flagged++;
     return novel;
   }

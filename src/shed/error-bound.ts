@@ -19,13 +19,10 @@
  * Ratios are capped at 1 + `maxError`. Before the first observation ê = 0; with fewer than 1/s observations the
  * quantile is the largest ratio seen (nearest rank).
  */
+import { RecentValues } from './recent-values.ts';
+
 export class TailErrorBound {
-  private readonly ring: Float64Array;
-  private readonly sorted: Float64Array;
-  private count = 0;
-  private next = 0;
-  private cached = 0;
-  private stale = false;
+  private readonly ratios: RecentValues;
 
   constructor(
     /** Batches the quantile is taken over (60, CoMo's NUM_OBS). */
@@ -38,37 +35,27 @@ export class TailErrorBound {
     if (!Number.isInteger(window) || window < 1) throw new RangeError(`error window must be an integer >= 1, got ${window}`);
     if (!(overrunShare > 0 && overrunShare < 1)) throw new RangeError(`overrun share must be in (0, 1), got ${overrunShare}`);
     if (!(maxError >= 0)) throw new RangeError(`maxError must be >= 0, got ${maxError}`);
-    this.ring = new Float64Array(window);
-    this.sorted = new Float64Array(window);
+    this.ratios = new RecentValues(window);
   }
 
   /** Observations in the window. */
   get size(): number {
-    return this.count;
+    return this.ratios.size;
   }
 
   /** Adds one batch: predicted and measured ns of what ran (ignored when nothing ran, M = 0). */
   observe(predictedNs: number, measuredNs: number): void {
     if (!(measuredNs > 0)) return;
     const cap = 1 + this.maxError;
-    const ratio = predictedNs > 0 ? Math.min(cap, measuredNs / predictedNs) : cap;
-    this.ring[this.next] = ratio;
-    this.next = this.next + 1 === this.window ? 0 : this.next + 1;
-    if (this.count < this.window) this.count++;
-    this.stale = true;
+    this.ratios.push(predictedNs > 0 ? Math.min(cap, measuredNs / predictedNs) : cap);
   }
 
   /** ê = max(0, (1 − s)-quantile of M/P − 1) over the window (nearest rank); 0 before any observation. */
   get value(): number {
-    if (this.stale) {
-      this.stale = false;
-      const n = this.count;
-      const s = this.sorted.subarray(0, n);
-      s.set(this.ring.subarray(0, n));
-      s.sort();
-      const rank = Math.min(n, Math.ceil((1 - this.overrunShare) * n)); // 1-based nearest rank
-      this.cached = Math.max(0, s[rank - 1]! - 1);
-    }
-    return this.cached;
+    const s = this.ratios.sorted();
+    const n = s.length;
+    if (n === 0) return 0;
+    const rank = Math.min(n, Math.ceil((1 - this.overrunShare) * n)); // 1-based nearest rank
+    return Math.max(0, s[rank - 1]! - 1);
   }
 }

@@ -9,6 +9,7 @@ export { EmulatedCpu } from './emulated-cpu.ts';
 export type { AdmitResult } from './emulated-cpu.ts';
 export { parseMinRates, minRatesFor } from './min-rates.ts';
 export { Smoothed } from './smoothing.ts';
+export { RecentValues } from './recent-values.ts';
 export { PacketSampler } from './packet-sampler.ts';
 export { FlowSampler } from './flow-sampler.ts';
 export type { FlowSample } from './flow-sampler.ts';
