@@ -69,7 +69,10 @@ async function withFeatures(path: string): Promise<{ ns: number; cpu: number; fe
   return { ns: Number(process.hrtime.bigint() - t0), cpu: cpuNs(c0), featureNs, featureCpu, packets, saturated };
 }
 
-/** A compact in-memory copy of the columns the features read (readBatches reuses its batch). */
+/**
+ * A compact in-memory copy of the columns the features read (readBatches reuses its batch). Not
+ * PacketBatch.clone(): that also copies every packet's captured bytes, which the features never read.
+ */
 function keep(b: PacketBatch): PacketBatch {
   const n = b.count;
   const c = new PacketBatch(Math.max(1, n), 16);

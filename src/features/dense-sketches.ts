@@ -415,8 +415,6 @@ export class DenseSketches {
     for (let k = 0; k < nl; k++) uZeros[izo + (log[k]! >>> ilb)]!--;
   }
 
-
-
   /**
    * Before a sampled selection is measured: sets aside the whole batch's log (swapping the log arrays, no copy)
    * and its union zero counts, and clears its bits from I, so I is the interval before the batch again.
@@ -455,6 +453,7 @@ export class DenseSketches {
     this.uZeros.set(this.fullZeros.subarray(a * c, (a + 1) * c), a * c);
   }
 
+  /** Clears the interval bits that aggregate a's last measure() turned on (by default; or the given log's). */
   undoLog(a: number, log = this.logs[a]!, n = this.nLog[a]!): void {
     const iBits = this.iBits;
     const io = a * this.iWords;

@@ -290,8 +290,6 @@ export class SketchEngine implements DistinctEngine {
     return hi;
   }
 
-  /** Clears the interval bits that aggregate a's last measure() turned on. */
-
   measure(batch: PacketBatch, sel: Selection | null, unique: Float64Array, fresh: Float64Array): number {
     this.ensureHashes(batch);
     const n = sel ? sel.length : batch.count;
