@@ -183,7 +183,14 @@ export interface SheddingResults {
    * A realistic query set: every standard query on the SYN-flood trace, unshed (features + prediction, no
    * shedding phase), to show the overhead against the monitor's whole query work rather than one cheap query.
    */
-  readonly allQueries: { readonly queries: readonly string[]; readonly overheadShare: number; readonly overheadShareWithCapture: number | null; readonly timeSplit: MonitorReport['summary']['timeSplit'] };
+  readonly allQueries: {
+    readonly queries: readonly string[];
+    /** Packets of the SYN-flood trace (the denominator of per-packet costs from timeSplit). */
+    readonly packets: number;
+    readonly overheadShare: number;
+    readonly overheadShareWithCapture: number | null;
+    readonly timeSplit: MonitorReport['summary']['timeSplit'];
+  };
   readonly overheadShareByRun: Record<string, number>;
   readonly gcBatches: Record<string, number>;
   readonly seconds: number;
@@ -387,6 +394,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
     timeSplit: runs.flow!.summary.timeSplit,
     allQueries: {
       queries: all.queryNames,
+      packets: all.summary.packets,
       overheadShare: all.summary.overheadShare,
       overheadShareWithCapture: all.summary.overheadShareWithCapture,
       timeSplit: all.summary.timeSplit,
