@@ -77,7 +77,7 @@ export class MonitorEngine {
     const n = (this.n = opts.queries.length);
     this.intervalBig = BigInt(Math.round(opts.intervalNs ?? 1e9));
     this.warmup = opts.warmupBatches ?? 60;
-    this.shedFrom = opts.shedFromBatch ?? 10;
+    this.shedFrom = opts.shedFromBatch ?? 1;
     this.shedPerPkt = new Smoothed(opts.overheadWeight ?? 0.9);
     this.postPerPkt = new Smoothed(opts.overheadWeight ?? 0.9);
     this.timer = opts.timer ?? process.hrtime.bigint;

@@ -15,7 +15,7 @@ import { SummaryAccumulator } from '../../src/monitor/summary.ts';
 import type { BatchRecord } from '../../src/monitor/records.ts';
 import { BURST, FakeFeatures, FakePredictor, FakeQuery, NORMAL, fake, makeBatch, run, timer } from './engine-harness.ts';
 
-test('a budget known from the start is enforced inside the warm-up, from batch shedFrom (10) on', async () => {
+test('a budget known from the start is enforced inside the warm-up, from batch shedFrom on (default 1)', async () => {
   // Warm-up of 30 batches; the burst starts at batch 12, inside it.
   const sizes = [...NORMAL.slice(0, 12), ...BURST, ...NORMAL];
   const r = await run({ shed: true, budget: { kind: 'absolute', ns: 500_000 }, sizes, warmup: 30 });
@@ -27,10 +27,17 @@ test('a budget known from the start is enforced inside the warm-up, from batch s
   // Unshed: the same burst fills the 200 ms buffer (4x the budget for 15 batches) and drops.
   const unshed = await run({ shed: false, budget: { kind: 'absolute', ns: 500_000 }, sizes, warmup: 30 });
   assert.ok(unshed.engine.state.drops > 0, 'without shedding the burst drops');
-  // Before batch 10 nothing is shed, even over budget: the predictors have seen too little.
-  const early = await run({ shed: true, budget: { kind: 'absolute', ns: 500_000 }, sizes: [...NORMAL.slice(0, 3), ...BURST], warmup: 30 });
-  assert.ok(early.records.slice(0, 10).every((x) => x.rate[0] === 1));
-  assert.ok(early.records.slice(10).every((x) => x.rate[0]! < 1));
+  // A burst from batch 1 on is shed at once (batch 0 has no prediction); with shedFromBatch 10 nothing is shed
+  // before batch 10, even over budget, and the burst overruns the buffer.
+  const sizes2 = [NORMAL[0]!, ...BURST];
+  const early = await run({ shed: true, budget: { kind: 'absolute', ns: 500_000 }, sizes: sizes2, warmup: 30 });
+  assert.equal(early.records[0]!.rate[0], 1);
+  assert.ok(early.records.slice(1).every((x) => x.rate[0]! < 1), 'shed from batch 1');
+  assert.equal(early.engine.state.drops, 0);
+  const late = await run({ shed: true, budget: { kind: 'absolute', ns: 500_000 }, sizes: sizes2, warmup: 30, shedFromBatch: 10 });
+  assert.ok(late.records.slice(0, 10).every((x) => x.rate[0] === 1));
+  assert.ok(late.records.slice(10).every((x) => x.rate[0]! < 1));
+  assert.ok(late.engine.state.drops > 0, 'unshed early batches overrun the buffer');
 });
 
 test('auto budget = factor x median warm-up cost; share budget = share of the batch period', async () => {

@@ -140,6 +140,7 @@ export async function run(opts: {
   gcAt?: Set<number>;
   bufferNs?: number;
   warmup?: number;
+  shedFromBatch?: number;
   faults?: Map<string, number>;
 }): Promise<Run> {
   fake.now = 0n;
@@ -160,6 +161,7 @@ export async function run(opts: {
     controller: opts.shed && budget ? new EngineController({ queries: eq.length, budget }) : undefined,
     cpu: clock,
     warmupBatches: opts.warmup ?? 5,
+    shedFromBatch: opts.shedFromBatch,
     keepBatches: true,
     timer,
     ...(opts.faults ? { faultFlagPages: 256, pageFaults: () => fake.faults } : {}),
