@@ -45,7 +45,8 @@ function humanReport(r: SheddingResults, out: string): string {
   lines.push('', `overhead (features + prediction + shedding) / processing time, flow-sampling run: ${pct(r.overheadShare)}`);
   lines.push(`  with capture (reading + decoding) in the total: ${r.overheadShareWithCapture === null ? '-' : pct(r.overheadShareWithCapture)}`);
   lines.push(`  every standard query (${r.allQueries.queries.length}, unshed): ${pct(r.allQueries.overheadShare)} (with capture ${r.allQueries.overheadShareWithCapture === null ? '-' : pct(r.allQueries.overheadShareWithCapture)})`);
-  lines.push(`written to ${out}: results.json, fig3.csv, fig4.csv, fig5.csv, fig3.svg, fig3-error.svg, fig4.svg, fig5.svg (${r.seconds.toFixed(1)} s)`);
+  lines.push(`written to ${out}: results.json, fig3.csv, fig3-telemetry.csv, fig4.csv, fig5.csv, fig3.svg, fig3-error.svg, fig4.svg, fig5.svg (${r.seconds.toFixed(1)} s)`);
+  lines.push(`replay Fig. 3 offline (other predictors or settings, same costs): loadcast predict ${out}/fig3-telemetry.csv --from ${Number(r.config['attackAtS'])}s --to ${Number(r.config['attackAtS']) + Number(r.config['ddosForS'])}s`);
   return lines.join('\n');
 }
 

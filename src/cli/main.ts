@@ -7,6 +7,7 @@ import { UserError } from '../errors.ts';
 import { registerTrace } from './trace.ts';
 import { registerFeatures } from './features.ts';
 import { registerMonitor } from './monitor.ts';
+import { registerPredict } from './predict.ts';
 import { registerSeries } from './series.ts';
 import { registerForecast } from './forecast.ts';
 import { registerExperiment } from './experiment.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTrace(program);
   registerFeatures(program);
   registerMonitor(program);
+  registerPredict(program);
   registerSeries(program);
   registerForecast(program);
   registerExperiment(program);

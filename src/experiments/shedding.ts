@@ -275,6 +275,9 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
     shed: 'none',
     predictor: 'mlr',
     shadows: { query: 'flows', kinds: ['ewma', 'slr'] },
+    // Its features and costs, so that predictors and settings can be compared offline on the very same costs
+    // (`loadcast predict DIR/fig3-telemetry.csv --from 20s --to 50s`).
+    telemetry: join(o.outDir, 'fig3-telemetry.csv'),
   } as MonitorOptions);
   const ddosBatches = batchesIn(fig3, t0, inputs.attackAtNs, inputs.attackAtNs + inputs.ddosForNs).filter(scored);
   /** One predictor's predictions in batch b: MLR's are the run's own, EWMA's and SLR's are its shadows'. */

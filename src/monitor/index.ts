@@ -15,4 +15,6 @@ export { runMonitor } from './run.ts';
 export { diagnose } from './diagnose.ts';
 export type { MonitorOptions, MonitorReport, ShedMode, WarmupPassReport } from './run.ts';
 export { costClock } from './cost-clock.ts';
+export { replayTelemetry } from './replay.ts';
+export type { ReplayOptions, ReplayReport, ReplayScore } from './replay.ts';
 export type { CostClockKind } from './cost-clock.ts';

@@ -3,12 +3,13 @@
  * forecaster reads), so the monitor's own per-query costs become a multi-task time series (DESIGN.md, "the
  * bridge").
  *
- * Wide columns: `time` (batch start, Unix seconds), `packets`, `drops`, `warmup`, `gc`, `budget_ns`,
+ * Wide columns: `time` (batch start, Unix seconds), `packets`, `drops`, `warmup`, `gc`, `alloc` (the page-fault
+ * guard's flag: like a GC-flagged batch, not learned from), `budget_ns`,
  * `available_ns`, `backlog_ns`, `overhead_ns`, `queries_ns`, `shed_passes`, the 55 features by name, then per
  * query `<q>.predicted_ns`, `<q>.measured_ns`, `<q>.rate`.
  *
  * Long format (`*.long.csv`): columns `time,entity,metric,value`. Entities: `monitor` (metrics packets, drops,
- * gc, backlog_ns, overhead_ns, queries_ns, budget_ns), `traffic` (the 55 features), and one entity per query
+ * gc, alloc, backlog_ns, overhead_ns, queries_ns, budget_ns), `traffic` (the 55 features), and one entity per query
  * (predicted_ns, measured_ns, rate). Warm-up batches are included (flagged through monitor:warmup = 1).
  *
  * Parquet: rows are streamed to a temporary CSV and converted with DuckDB at close (COPY ... (FORMAT parquet)).
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { BatchRecord, TelemetrySink } from './records.ts';
 
-const MONITOR_COLS = ['packets', 'drops', 'warmup', 'gc', 'budget_ns', 'available_ns', 'backlog_ns', 'overhead_ns', 'queries_ns', 'shed_passes'] as const;
+const MONITOR_COLS = ['packets', 'drops', 'warmup', 'gc', 'alloc', 'budget_ns', 'available_ns', 'backlog_ns', 'overhead_ns', 'queries_ns', 'shed_passes'] as const;
 
 function unixSeconds(ns: bigint): string {
   const s = ns / 1_000_000_000n;
@@ -35,7 +36,7 @@ function num(v: number): string {
 }
 
 function monitorValues(r: BatchRecord): number[] {
-  return [r.packets, r.drops, r.warmup ? 1 : 0, r.gc ? 1 : 0, r.budgetNs, r.availableNs, r.backlogNs, r.overheadNs, r.queriesNs, r.shedPasses];
+  return [r.packets, r.drops, r.warmup ? 1 : 0, r.gc ? 1 : 0, r.alloc ? 1 : 0, r.budgetNs, r.availableNs, r.backlogNs, r.overheadNs, r.queriesNs, r.shedPasses];
 }
 
 function csvField(name: string): string {

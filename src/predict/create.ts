@@ -4,6 +4,7 @@ import { EwmaPredictor } from './ewma.ts';
 import { MlrPredictor } from './mlr.ts';
 import type { CostPredictor } from './predictor.ts';
 import { SlrPredictor } from './slr.ts';
+import type { RegressionMode } from './window-regression.ts';
 
 export type PredictorKind = 'ewma' | 'slr' | 'mlr';
 export const PREDICTOR_KINDS: readonly PredictorKind[] = ['ewma', 'slr', 'mlr'];
@@ -21,6 +22,10 @@ export interface PredictorOptions {
   minObservations?: number;
   /** MLR: most features selected (15). */
   maxFeatures?: number;
+  /** MLR: `relative` (default) or the seed's plain `ols` (./window-regression.ts). */
+  regression?: RegressionMode;
+  /** MLR: correct by the AR(1) model of recent residuals (default true; ./residual-feedback.ts). */
+  feedback?: boolean;
 }
 
 /** One predictor per query: `createPredictor('mlr', { featureNames: FEATURE_NAMES })`. */
