@@ -196,17 +196,32 @@ export interface SheddingResults {
   readonly seconds: number;
 }
 
-function inWindow(startNs: bigint, t0: bigint, fromNs: number, toNs: number): boolean {
-  const rel = Number(startNs - t0);
-  return rel >= fromNs && rel < toNs;
+/**
+ * Time of the midpoint of [startNs, startNs + spanNs) after t0, in ns. Batches and intervals are aligned to absolute
+ * multiples of their width, not to the trace's first packet (t0), so they start just before the attack's edges
+ * (20 us on the shared traces). Placed by their start, the attack's first batch and first interval fell before
+ * its window and the first ones after it inside; by their midpoint each falls where most of it lies.
+ */
+function midNs(startNs: bigint, spanNs: number, t0: bigint): number {
+  return Number(startNs - t0) + spanNs / 2;
+}
+
+function inWindow(startNs: bigint, spanNs: number, t0: bigint, fromNs: number, toNs: number): boolean {
+  const mid = midNs(startNs, spanNs, t0);
+  return mid >= fromNs && mid < toNs;
 }
 
 function windowResults(list: readonly IntervalResult[], t0: bigint, fromNs: number, toNs: number): IntervalResult[] {
-  return list.filter((r) => inWindow(r.result.intervalStartNs, t0, fromNs, toNs));
+  return list.filter((r) => inWindow(r.result.intervalStartNs, Number(r.result.intervalEndNs - r.result.intervalStartNs), t0, fromNs, toNs));
 }
 
 function batchesIn(r: MonitorReport, t0: bigint, fromNs: number, toNs: number): BatchRecord[] {
-  return r.state.records.filter((b) => inWindow(b.startNs, t0, fromNs, toNs));
+  return r.state.records.filter((b) => inWindow(b.startNs, r.options.batchNs, t0, fromNs, toNs));
+}
+
+/** Batches of the run whose midpoint lies before `toNs` after t0. */
+function batchesBefore(r: MonitorReport, t0: bigint, toNs: number): BatchRecord[] {
+  return r.state.records.filter((b) => midNs(b.startNs, r.options.batchNs, t0) < toNs);
 }
 
 function modeResult(run: MonitorReport, ref: MonitorReport, t0: bigint, fromNs: number, toNs: number, budgetNs: number): ModeResult {
@@ -229,7 +244,7 @@ function modeResult(run: MonitorReport, ref: MonitorReport, t0: bigint, fromNs: 
     postWarmupDrops: run.state.records.filter((b) => !b.warmup).reduce((a, b) => a + b.drops, 0),
     warmupDrops: run.state.records.filter((b) => b.warmup).reduce((a, b) => a + b.drops, 0),
     attackCostOverBudgetMean: mean(ratios),
-    preAttackMeanRate: mean(run.state.records.filter((b) => scored(b) && Number(b.startNs - t0) < fromNs).map((b) => b.rate[i]!)),
+    preAttackMeanRate: mean(batchesBefore(run, t0, fromNs).filter(scored).map((b) => b.rate[i]!)),
     warmupPass: run.warmupPass ?? null,
     meanRate: mean(rates),
     minRate: rates.length ? Math.min(...rates) : NaN,
@@ -286,7 +301,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
   const errs = (k: 'ewma' | 'slr' | 'mlr', keep: (b: BatchRecord) => boolean = () => true): number[] =>
     ddosBatches.filter(keep).map((b) => relError(b, 0, predictionsOf(k, b))).filter((e): e is number => e !== undefined);
   const synthetic = inputs.attack === 'synthetic';
-  const phaseOf = (b: BatchRecord): number => (Number(b.startNs - t0) - inputs.attackAtNs) / 1e9; // seconds into the attack
+  const phaseOf = (b: BatchRecord): number => (midNs(b.startNs, fig3.options.batchNs, t0) - inputs.attackAtNs) / 1e9; // seconds into the attack
   const predictors = Object.fromEntries(
     (['ewma', 'slr', 'mlr'] as const).map((k) => {
       const e = errs(k);
@@ -305,7 +320,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
       return [k, score];
     }),
   ) as SheddingResults['predictors'];
-  const preAttack = fig3.state.records.filter((b) => scored(b) && !b.alloc && Number(b.startNs - t0) < inputs.attackAtNs && b.processed[0]! > 0).map((b) => b.measured[0]! / b.processed[0]!);
+  const preAttack = batchesBefore(fig3, t0, inputs.attackAtNs).filter((b) => scored(b) && !b.alloc && b.processed[0]! > 0).map((b) => b.measured[0]! / b.processed[0]!);
   const cvMean = mean(preAttack);
   step('Fig. 3 repeated on the same trace: the measurement-noise floor');
   const repeat = await runMonitor(inputs.ddos, { ...common, queries: ['flows'], shed: 'none', predictor: 'mlr' } as MonitorOptions);
@@ -336,7 +351,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
   const ref = await runMonitor(inputs.synflood, base);
   const attackFrom = inputs.attackAtNs;
   const attackTo = inputs.attackAtNs + inputs.synForNs;
-  const normal = ref.state.records.filter((b) => scored(b) && Number(b.startNs - t0) < attackFrom && b.packets > 0).map((b) => b.queriesNs);
+  const normal = batchesBefore(ref, t0, attackFrom).filter((b) => scored(b) && b.packets > 0).map((b) => b.queriesNs);
   const normalCostNs = quantile(normal, 0.5);
   const budgetNs = (o.budgetFactor ?? 4 / 3) * normalCostNs;
   const refAttack = batchesIn(ref, t0, attackFrom, attackTo).filter((b) => !b.gc);
