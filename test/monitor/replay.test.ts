@@ -19,15 +19,24 @@ const PCAP = '../shared/data/pcap';
 const GNUTELLA = `${PCAP}/ndpi__gnutella.pcap`;
 const run = promisify(execFile);
 
+/** Runs `body` with a fresh temporary directory, removed afterwards. */
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'loadcast-replay-'));
+  try {
+    await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Scores equal up to the telemetry's rounding (predictions are written to 10 significant digits). */
 function sameScore(a: Record<string, number>, b: Record<string, number>, what: string): void {
   assert.deepEqual(Object.keys(a), Object.keys(b));
   for (const k of Object.keys(a)) assert.ok(Math.abs(a[k]! - b[k]!) <= 1e-8 * Math.abs(b[k]!), `${what}: ${k} ${a[k]} vs ${b[k]}`);
 }
 
-test('replaying the run\'s own predictor reproduces its recorded predictions; others are scored on the same batches', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'loadcast-replay-'));
-  try {
+test('replaying the run\'s own predictor reproduces its recorded predictions; others are scored on the same batches', () =>
+  inTempDir(async (dir) => {
     const tel = join(dir, 't.csv');
     for (const kind of ['mlr', 'slr', 'ewma'] as const) {
       await runMonitor(GNUTELLA, { queries: ['flows', 'active-flows'], shed: 'none', predictor: kind, telemetry: tel, warmupBatches: 10 });
@@ -46,14 +55,10 @@ test('replaying the run\'s own predictor reproduces its recorded predictions; ot
     const part = replayTelemetry(tel, { query: 'flows', predictors: ['ewma'], fromS: 2, toS: 4 });
     assert.ok(part.scored > 0 && part.scored < all.scored);
     assert.equal(part.scored + part.skipped.outsideWindow, all.scored);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('batches a query ran sampled are skipped and counted, not learned from', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'loadcast-replay-'));
-  try {
+test('batches a query ran sampled are skipped and counted, not learned from', () =>
+  inTempDir(async (dir) => {
     const tel = join(dir, 't.csv');
     // A budget far below the trace's cost: most batches are shed.
     await runMonitor(GNUTELLA, { queries: ['active-flows'], shed: 'flow', predictor: 'mlr', budget: () => Budget.absolute(20_000), budgetCovers: 'queries', telemetry: tel, warmupBatches: 5 });
@@ -62,14 +67,10 @@ test('batches a query ran sampled are skipped and counted, not learned from', as
     assert.ok(r.skipped.sampled > 0, 'sampled batches counted');
     const sk = r.skipped;
     assert.equal(r.scored + sk.warmup + sk.flagged + sk.sampled + sk.noCost + sk.outsideWindow, r.batches, 'every batch accounted for');
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('clear errors: wrong format, several queries without --query, unknown query; the CLI prints JSON', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'loadcast-replay-'));
-  try {
+test('clear errors: wrong format, several queries without --query, unknown query; the CLI prints JSON', () =>
+  inTempDir(async (dir) => {
     const tel = join(dir, 't.csv');
     await runMonitor(GNUTELLA, { queries: ['flows', 'counter'], shed: 'none', predictor: 'ewma', telemetry: tel });
     const code = (f: () => unknown): string => {
@@ -93,7 +94,4 @@ test('clear errors: wrong format, several queries without --query, unknown query
     assert.deepEqual(Object.keys(j.predictors), ['mlr', 'ewma']);
     sameScore(j.predictors.ewma, j.recorded, 'the run\'s own predictor was the EWMA');
     await assert.rejects(run('./bin/loadcast', ['predict', tel, '--query', 'flows', '--predictors', 'mlr,mlr']), /names a predictor twice/);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
