@@ -41,8 +41,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { traceInfo } from '../capture/index.ts';
+import { batchesBefore, batchesIn, midNs, windowResults } from './attack-window.ts';
 import { AGGREGATES, type AggregateName } from '../features/index.ts';
-import { type BatchRecord, type IntervalResult, type MonitorOptions, type MonitorReport, compareResults, mean, quantile, relError, runMonitor, scored } from '../monitor/index.ts';
+import { type BatchRecord, type MonitorOptions, type MonitorReport, compareResults, mean, quantile, relError, runMonitor, scored } from '../monitor/index.ts';
 import { Budget } from '../shed/index.ts';
 import { buildSheddingInputs, type SheddingInputs } from './shedding-inputs.ts';
 import { writeSheddingFigures } from './shedding-figures.ts';
@@ -194,34 +195,6 @@ export interface SheddingResults {
   readonly overheadShareByRun: Record<string, number>;
   readonly gcBatches: Record<string, number>;
   readonly seconds: number;
-}
-
-/**
- * Time of the midpoint of [startNs, startNs + spanNs) after t0, in ns. Batches and intervals are aligned to absolute
- * multiples of their width, not to the trace's first packet (t0), so they start just before the attack's edges
- * (20 us on the shared traces). Placed by their start, the attack's first batch and first interval fell before
- * its window and the first ones after it inside; by their midpoint each falls where most of it lies.
- */
-function midNs(startNs: bigint, spanNs: number, t0: bigint): number {
-  return Number(startNs - t0) + spanNs / 2;
-}
-
-function inWindow(startNs: bigint, spanNs: number, t0: bigint, fromNs: number, toNs: number): boolean {
-  const mid = midNs(startNs, spanNs, t0);
-  return mid >= fromNs && mid < toNs;
-}
-
-function windowResults(list: readonly IntervalResult[], t0: bigint, fromNs: number, toNs: number): IntervalResult[] {
-  return list.filter((r) => inWindow(r.result.intervalStartNs, Number(r.result.intervalEndNs - r.result.intervalStartNs), t0, fromNs, toNs));
-}
-
-function batchesIn(r: MonitorReport, t0: bigint, fromNs: number, toNs: number): BatchRecord[] {
-  return r.state.records.filter((b) => inWindow(b.startNs, r.options.batchNs, t0, fromNs, toNs));
-}
-
-/** Batches of the run whose midpoint lies before `toNs` after t0. */
-function batchesBefore(r: MonitorReport, t0: bigint, toNs: number): BatchRecord[] {
-  return r.state.records.filter((b) => midNs(b.startNs, r.options.batchNs, t0) < toNs);
 }
 
 function modeResult(run: MonitorReport, ref: MonitorReport, t0: bigint, fromNs: number, toNs: number, budgetNs: number): ModeResult {
