@@ -37,7 +37,9 @@ export class SizeNovelty {
     for (let i = 0; i < recent.length; i++) if (recent[i]! >= half) like++;
     const novel = recent.length >= this.minHistory && like < this.seen;
     this.sizes.push(packets);
-    if (novel) this.flagged++;
+    // Counted on every call: written as `if (novel) this.flagged++`, the first novel batch (a flood's onset) ran a
+    // property access optimized code had never seen, and deoptimised it there.
+    this.flagged += novel ? 1 : 0;
     return novel;
   }
 }
