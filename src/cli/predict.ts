@@ -30,7 +30,7 @@ export function registerPredict(program: Command): void {
         'run\'s recorded predictions on the same batches: predictors and their settings compared on the very ' +
         'same costs, without re-running the monitor (whose measured costs would differ). Batches the query ran ' +
         'sampled are skipped (their predictor saw the sample\'s features, the telemetry holds the whole ' +
-        'batch\'s), as are warm-up and GC- or fault-flagged batches.',
+        'batch\'s), as are warm-up and GC-flagged batches.',
     )
     .option('--query <name>', 'query whose costs to replay (default: the only one in the file)')
     .option('--predictors <list>', 'comma-separated: mlr, slr, ewma', 'mlr,slr,ewma')
@@ -71,7 +71,7 @@ export function registerPredict(program: Command): void {
         const sk = r.skipped;
         return (
           `${file}: query ${r.query}, ${r.batches} batches, ${r.scored} scored ` +
-          `(skipped: ${sk.warmup} warm-up, ${sk.flagged} GC/fault-flagged, ${sk.sampled} sampled, ${sk.noCost} without cost, ${sk.outsideWindow} outside the window)\n\n` +
+          `(skipped: ${sk.warmup} warm-up, ${sk.gc} GC-flagged, ${sk.sampled} sampled, ${sk.noCost} without cost, ${sk.outsideWindow} outside the window)\n\n` +
           formatTable(rows)
         );
       });

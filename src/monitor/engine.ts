@@ -46,6 +46,8 @@ export class MonitorEngine {
   private readonly budget: Budget | undefined;
   private readonly coversTotal: boolean;
   private readonly gcPauseFlagNs: number;
+  /** Per query: whether its predictor learned from the current batch (BatchRecord.learned). */
+  private readonly learned: Uint8Array;
   private readonly faultFlag: number;
   private readonly faults: () => number;
   /** Per query: minor page faults during its process() call this batch. */
@@ -75,6 +77,7 @@ export class MonitorEngine {
   constructor(private readonly opts: EngineOptions) {
     this.q = opts.queries;
     const n = (this.n = opts.queries.length);
+    this.learned = new Uint8Array(n);
     this.intervalBig = BigInt(Math.round(opts.intervalNs ?? 1e9));
     this.warmup = opts.warmupBatches ?? 60;
     this.shedFrom = opts.shedFromBatch ?? 1;
@@ -220,9 +223,11 @@ export class MonitorEngine {
     const shadowNs = this.predictShadows();
     let alloc = false;
     for (let i = 0; i < n; i++) if (this.faultsOf[i]! >= this.faultFlag) alloc = true;
+    this.learned.fill(0);
     if (!gc) {
       for (let i = 0; i < n; i++) {
         if (shed.rates[i]! <= 0 || this.faultsOf[i]! >= this.faultFlag) continue;
+        this.learned[i] = 1;
         q[i]!.predictor.observe(shed.featOf[i]!, this.measured[i]!);
         shed.observeCost(i, this.measured[i]!);
         for (const s of this.opts.shadows?.get(i) ?? []) s.observe(shed.featOf[i]!, this.measured[i]!);
@@ -332,6 +337,7 @@ export class MonitorEngine {
       predictedFull: this.predFull.slice(),
       predicted: pred.slice(),
       measured: this.measured.slice(),
+      learned: this.learned.slice(),
       rate: rates.slice(),
       processed,
       shadow,

@@ -2,9 +2,9 @@
  * Offline replay of recorded telemetry through cost predictors (`loadcast predict`): the features and measured
  * costs a monitor run wrote (`--telemetry run.csv`, wide CSV) are fed, batch by batch, to fresh predictors
  * exactly as the engine feeds its own: predict on the batch's features, then observe (features, measured cost)
- * unless the batch was flagged for GC or page faults (the `alloc` column flags a batch where any query faulted;
- * the engine skips only that query's observation, so with several queries and the fault guard on, a replay
- * of the others can differ there). Every predictor and setting can then be compared on the
+ * where the run's predictor learned (`<query>.learned`: not GC-flagged, ran, not flagged for page faults; in
+ * telemetry older than that column, not GC- or fault-flagged). Batches are scored as the monitor scores them:
+ * after the warm-up, not GC-flagged, with a cost. Every predictor and setting can then be compared on the
  * very same costs, without re-running the monitor, whose measured costs would differ (the machine's noise).
  *
  * Exact for batches the query ran unsampled: the telemetry holds the whole batch's features, while a sampled
@@ -44,9 +44,9 @@ export interface ReplayReport {
   readonly query: string;
   readonly queries: readonly string[];
   readonly batches: number;
-  /** Scored batches: after the warm-up, not GC- or fault-flagged, unsampled, cost > 0, in the window. */
+  /** Scored batches: after the warm-up, not GC-flagged, unsampled, cost > 0, in the window. */
   readonly scored: number;
-  readonly skipped: { readonly warmup: number; readonly flagged: number; readonly sampled: number; readonly noCost: number; readonly outsideWindow: number };
+  readonly skipped: { readonly warmup: number; readonly gc: number; readonly sampled: number; readonly noCost: number; readonly outsideWindow: number };
   /** The run's own recorded predictions, scored on the same batches. */
   readonly recorded: ReplayScore;
   readonly predictors: Record<string, ReplayScore>;
@@ -117,7 +117,7 @@ export function replayTelemetry(path: string, o: ReplayOptions): ReplayReport {
   const query = o.query ?? (queries.length === 1 ? queries[0]! : undefined);
   if (query === undefined) throw new UserError('predict.which-query', `${path} holds several queries`, `Pick one with --query: ${queries.join(', ')}.`);
   if (!queries.includes(query)) throw new UserError('predict.unknown-query', `${path} has no query '${query}'`, `Queries in the file: ${queries.join(', ')}.`);
-  const [iPred, iMeas, iRate] = ['predicted_ns', 'measured_ns', 'rate'].map((c) => col(`${query}.${c}`)) as [number, number, number];
+  const [iPred, iMeas, iRate, iLearned] = ['predicted_ns', 'measured_ns', 'rate', 'learned'].map((c) => col(`${query}.${c}`)) as [number, number, number, number];
   const [iTime, iWarm, iGc, iAlloc] = [col('time'), col('warmup'), col('gc'), col('alloc')];
   if (iWarm < 0 || iGc < 0) throw new UserError('predict.telemetry-format', `${path} lacks the warmup or gc column`, 'Record it with `loadcast monitor ... --telemetry run.csv`.');
 
@@ -127,7 +127,7 @@ export function replayTelemetry(path: string, o: ReplayOptions): ReplayReport {
   const ratios = o.predictors.map((): number[] => []);
   const recErr: number[] = [];
   const recRatio: number[] = [];
-  const skipped = { warmup: 0, flagged: 0, sampled: 0, noCost: 0, outsideWindow: 0 };
+  const skipped = { warmup: 0, gc: 0, sampled: 0, noCost: 0, outsideWindow: 0 };
   const fromS = o.fromS ?? -Infinity;
   const toS = o.toS ?? Infinity;
   const f = new Float64Array(featureNames.length);
@@ -137,12 +137,13 @@ export function replayTelemetry(path: string, o: ReplayOptions): ReplayReport {
     for (let j = 0; j < f.length; j++) f[j] = r[t.featureAt + j]!;
     for (let k = 0; k < predictors.length; k++) p[k] = predictors[k]!.predict(f);
     const m = r[iMeas]!;
-    const flagged = r[iGc] === 1 || (iAlloc >= 0 && r[iAlloc] === 1);
+    const gc = r[iGc] === 1;
+    const learned = iLearned >= 0 ? r[iLearned] === 1 : !gc && !(iAlloc >= 0 && r[iAlloc] === 1);
     const unsampled = r[iRate] === 1;
-    if (!flagged && unsampled && Number.isFinite(m)) for (const pr of predictors) pr.observe(f, m);
+    if (learned && unsampled && Number.isFinite(m)) for (const pr of predictors) pr.observe(f, m);
     const at = r[iTime]! - t0;
     if (r[iWarm] === 1) skipped.warmup++;
-    else if (flagged) skipped.flagged++;
+    else if (gc) skipped.gc++;
     else if (!unsampled) skipped.sampled++;
     else if (!(m > 0)) skipped.noCost++;
     else if (at < fromS || at >= toS) skipped.outsideWindow++;

@@ -64,6 +64,8 @@ export interface MonitorOptions {
   readonly costClock?: CostClockKind;
   /** Memory-growth guard threshold in minor page faults per query call (default 256; Infinity = off). */
   readonly faultFlagPages?: number;
+  /** The guard's page-fault counter (default: the process's minor page faults); tests inject one. */
+  readonly pageFaults?: () => number;
   /** Called after every batch (progress). */
   readonly onBatch?: (rec: BatchRecord) => void;
   /** Pre-size the flow tables of flows / active-flows for this many flows per interval (FlowTable initialFlows). */
@@ -196,6 +198,7 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
     intervalNs,
     warmupBatches: pass.warmupBatches ?? opts.warmupBatches,
     faultFlagPages: opts.faultFlagPages ?? 256,
+    pageFaults: opts.pageFaults,
     seed: opts.seed ?? 1,
     telemetry: pass.telemetry,
     results: pass.results,

@@ -6,11 +6,12 @@
  * Wide columns: `time` (batch start, Unix seconds), `packets`, `drops`, `warmup`, `gc`, `alloc` (the page-fault
  * guard's flag: like a GC-flagged batch, not learned from), `budget_ns`,
  * `available_ns`, `backlog_ns`, `overhead_ns`, `queries_ns`, `shed_passes`, the 55 features by name, then per
- * query `<q>.predicted_ns`, `<q>.measured_ns`, `<q>.rate`.
+ * query `<q>.predicted_ns`, `<q>.measured_ns`, `<q>.rate`, `<q>.learned` (1 when its predictor learned from the
+ * batch: not GC-flagged, ran, not flagged for page faults).
  *
  * Long format (`*.long.csv`): columns `time,entity,metric,value`. Entities: `monitor` (metrics packets, drops,
  * gc, alloc, backlog_ns, overhead_ns, queries_ns, budget_ns), `traffic` (the 55 features), and one entity per query
- * (predicted_ns, measured_ns, rate). Warm-up batches are included (flagged through monitor:warmup = 1).
+ * (predicted_ns, measured_ns, rate, learned). Warm-up batches are included (flagged through monitor:warmup = 1).
  *
  * Parquet: rows are streamed to a temporary CSV and converted with DuckDB at close (COPY ... (FORMAT parquet)).
  */
@@ -37,6 +38,11 @@ function num(v: number): string {
 
 function monitorValues(r: BatchRecord): number[] {
   return [r.packets, r.drops, r.warmup ? 1 : 0, r.gc ? 1 : 0, r.alloc ? 1 : 0, r.budgetNs, r.availableNs, r.backlogNs, r.overheadNs, r.queriesNs, r.shedPasses];
+}
+
+/** Whether query i's predictor learned from the batch: 1 or 0, empty when the record does not say. */
+function learnedOf(r: BatchRecord, i: number): string {
+  return r.learned ? String(r.learned[i]!) : '';
 }
 
 function csvField(name: string): string {
@@ -78,7 +84,7 @@ export class CsvTelemetry implements TelemetrySink {
   ) {
     this.out = new TelemetryFile(path);
     const cols = ['time', ...MONITOR_COLS, ...featureNames];
-    for (const q of queryNames) cols.push(`${q}.predicted_ns`, `${q}.measured_ns`, `${q}.rate`);
+    for (const q of queryNames) cols.push(`${q}.predicted_ns`, `${q}.measured_ns`, `${q}.rate`, `${q}.learned`);
     this.out.write(`${cols.map(csvField).join(',')}\n`);
   }
 
@@ -86,7 +92,7 @@ export class CsvTelemetry implements TelemetrySink {
     const parts: string[] = [unixSeconds(r.startNs)];
     for (const v of monitorValues(r)) parts.push(num(v));
     for (let i = 0; i < this.featureNames.length; i++) parts.push(num(features[i] ?? NaN));
-    for (let i = 0; i < this.queryNames.length; i++) parts.push(num(r.predicted[i]!), num(r.measured[i]!), num(r.rate[i]!));
+    for (let i = 0; i < this.queryNames.length; i++) parts.push(num(r.predicted[i]!), num(r.measured[i]!), num(r.rate[i]!), learnedOf(r, i));
     this.out.write(`${parts.join(',')}\n`);
   }
 
@@ -119,6 +125,7 @@ export class LongTelemetry implements TelemetrySink {
     for (let i = 0; i < this.queryNames.length; i++) {
       const q = csvField(this.queryNames[i]!);
       lines.push(`${t},${q},predicted_ns,${num(r.predicted[i]!)}`, `${t},${q},measured_ns,${num(r.measured[i]!)}`, `${t},${q},rate,${num(r.rate[i]!)}`);
+      if (r.learned) lines.push(`${t},${q},learned,${r.learned[i]!}`);
     }
     this.out.write(`${lines.join('\n')}\n`);
   }

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -50,6 +50,20 @@ test('replaying the run\'s own predictor reproduces its recorded predictions; ot
         for (const s of Object.values(r.predictors)) assert.equal(s.batches, r.scored);
       }
     }
+    // The page-fault guard flags one query's batch, not the other's: the replay learns where each predictor learned.
+    // A counter that grows by 3 pages on every third read: some query calls see 3 faults, the others none.
+    let reads = 0;
+    const pageFaults = (): number => 3 * Math.floor(reads++ / 3);
+    await runMonitor(GNUTELLA, { queries: ['flows', 'active-flows'], shed: 'none', predictor: 'mlr', telemetry: tel, warmupBatches: 10, faultFlagPages: 2, pageFaults });
+    const lines = (await readFile(tel, 'utf8')).trim().split('\n');
+    const head = lines[0]!.split(',');
+    const learnedCols = ['flows.learned', 'active-flows.learned'].map((c) => head.indexOf(c));
+    const split = lines.slice(1).map((l) => l.split(',')).filter((c) => c[learnedCols[0]!] !== c[learnedCols[1]!]);
+    assert.ok(split.length > 0, 'some batch learned for one query and not the other');
+    for (const query of ['flows', 'active-flows']) {
+      const r = replayTelemetry(tel, { query, predictors: ['mlr'] });
+      sameScore({ ...r.predictors.mlr! }, { ...r.recorded }, `mlr on ${query} with the fault guard`);
+    }
     // A scored window: only batches in [from, to) count.
     const all = replayTelemetry(tel, { query: 'flows', predictors: ['ewma'] });
     const part = replayTelemetry(tel, { query: 'flows', predictors: ['ewma'], fromS: 2, toS: 4 });
@@ -66,7 +80,7 @@ test('batches a query ran sampled are skipped and counted, not learned from', ()
     assert.equal(r.query, 'active-flows');
     assert.ok(r.skipped.sampled > 0, 'sampled batches counted');
     const sk = r.skipped;
-    assert.equal(r.scored + sk.warmup + sk.flagged + sk.sampled + sk.noCost + sk.outsideWindow, r.batches, 'every batch accounted for');
+    assert.equal(r.scored + sk.warmup + sk.gc + sk.sampled + sk.noCost + sk.outsideWindow, r.batches, 'every batch accounted for');
   }));
 
 test('clear errors: wrong format, several queries without --query, unknown query; the CLI prints JSON', () =>

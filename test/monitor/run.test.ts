@@ -64,7 +64,7 @@ test('long and parquet telemetry', async () => {
     await runMonitor(trace, { queries: ['counter'], shed: 'none', predictor: 'ewma', telemetry: join(dir, 't.long.csv') });
     const long = (await readFile(join(dir, 't.long.csv'), 'utf8')).trim().split('\n');
     assert.equal(long[0], 'time,entity,metric,value');
-    const perBatch = 9 + FEATURE_NAMES.length + 3; // 9 finite monitor metrics (no budget: budget/available left out) + features + 1 query x 3
+    const perBatch = 9 + FEATURE_NAMES.length + 4; // 9 finite monitor metrics (no budget: budget/available left out) + features + 1 query x 4
     assert.equal(long.length - 1, info.batches * perBatch);
     assert.ok(long.some((l) => l.includes(',counter,measured_ns,')));
     await runMonitor(trace, { queries: ['counter'], shed: 'none', predictor: 'ewma', telemetry: join(dir, 't.parquet') });
