@@ -30,11 +30,14 @@ const PCAP = '../shared/data/pcap';
 const REAL_ATTACK = `${PCAP}/stopddos__pkt.TCP.synflood.spoofed.pcap`;
 
 if (!(RUNS >= 1) || ATTACKS.some((a) => a !== 'synthetic' && a !== 'real')) {
+  process.stderr.write(`bad --runs ${RUNS} or --attacks ${ATTACKS.join(',')}: runs must be >= 1, attacks synthetic and/or real\n`);
   process.stderr.write('usage: npx tsx bench/shedding.ts [--runs N] [--backgrounds a,b] [--attacks synthetic,real] [--features SET] [--out DIR]\n');
   process.exit(1);
 }
 
 const pct = (x: number): number => +(100 * x).toFixed(2);
+/** The experiment's batch width, seconds (runMonitor's default). */
+const BATCH_S = 0.1;
 
 /** The figures of one run, in the README table's units (percent, packets, ns per packet). */
 function figures(r: SheddingResults) {
@@ -55,7 +58,8 @@ function figures(r: SheddingResults) {
     warmupDrops: { packet: a.packet.warmupDrops, flow: a.flow.warmupDrops },
     activeFlowsErrorPct: { none: pct(a.none.activeFlowsMeanRelError), packet: pct(a.packet.activeFlowsMeanRelError), flow: pct(a.flow.activeFlowsMeanRelError) },
     overheadPct: { oneQuery: pct(r.overheadShare), allQueries: pct(r.allQueries.overheadShare), allQueriesWithCapture: r.allQueries.overheadShareWithCapture === null ? null : pct(r.allQueries.overheadShareWithCapture) },
-    nsPerPacket: { features: perPacket(t.featuresS), allQueries: perPacket(t.queriesS + t.flushS), activeFlowsUnshed: +(r.shedding.normalCostNs / (Number(r.config['backgroundRate']) / 10)).toFixed(1) },
+    // normalCostNs is the median pre-attack batch cost: per packet over a batch of background traffic.
+    nsPerPacket: { features: perPacket(t.featuresS), allQueries: perPacket(t.queriesS + t.flushS), activeFlowsUnshed: +(r.shedding.normalCostNs / (Number(r.config['backgroundRate']) * BATCH_S)).toFixed(1) },
     seconds: Math.round(r.seconds),
   };
 }
@@ -64,8 +68,7 @@ type Figures = ReturnType<typeof figures>;
 function runOnce(background: string, attack: string, run: number): { background: string; attack: string; run: number } & Figures {
   const dir = `${OUT}/${background}-${attack}-${run}`;
   rmSync(dir, { recursive: true, force: true });
-  const args = ['experiment', 'shedding', '--background', `${PCAP}/${background}.pcap`, '--out', dir, '--features', FEATURES, '--json'];
-  if (attack === 'real') args.splice(4, 0, '--attack', REAL_ATTACK);
+  const args = ['experiment', 'shedding', '--background', `${PCAP}/${background}.pcap`, ...(attack === 'real' ? ['--attack', REAL_ATTACK] : []), '--out', dir, '--features', FEATURES, '--json'];
   process.stderr.write(`${background} / ${attack} attack, run ${run} ...\n`);
   const r = spawnSync('./bin/loadcast', args, {
     encoding: 'utf8',

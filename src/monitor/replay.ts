@@ -3,7 +3,7 @@
  * costs a monitor run wrote (`--telemetry run.csv`, wide CSV) are fed, batch by batch, to fresh predictors
  * exactly as the engine feeds its own: predict on the batch's features, then observe (features, measured cost)
  * where the run's predictor learned (`<query>.learned`: not GC-flagged, ran, not flagged for page faults; in
- * telemetry older than that column, not GC- or fault-flagged). Batches are scored as the monitor scores them:
+ * telemetry older than that column, where the batch was not GC-flagged). Batches are scored as the monitor scores them:
  * after the warm-up, not GC-flagged, with a cost. Every predictor and setting can then be compared on the
  * very same costs, without re-running the monitor, whose measured costs would differ (the machine's noise).
  *
@@ -118,11 +118,10 @@ export function replayTelemetry(path: string, o: ReplayOptions): ReplayReport {
   if (query === undefined) throw new UserError('predict.which-query', `${path} holds several queries`, `Pick one with --query: ${queries.join(', ')}.`);
   if (!queries.includes(query)) throw new UserError('predict.unknown-query', `${path} has no query '${query}'`, `Queries in the file: ${queries.join(', ')}.`);
   const [iPred, iMeas, iRate, iLearned] = ['predicted_ns', 'measured_ns', 'rate', 'learned'].map((c) => col(`${query}.${c}`)) as [number, number, number, number];
-  const [iTime, iWarm, iGc, iAlloc] = [col('time'), col('warmup'), col('gc'), col('alloc')];
+  const [iTime, iWarm, iGc] = [col('time'), col('warmup'), col('gc')];
   if (iWarm < 0 || iGc < 0) throw new UserError('predict.telemetry-format', `${path} lacks the warmup or gc column`, 'Record it with `loadcast monitor ... --telemetry run.csv`.');
 
-  const featureNames = FEATURE_NAMES;
-  const predictors: CostPredictor[] = o.predictors.map((k) => createPredictor(k, { ...o.settings, featureNames }));
+  const predictors: CostPredictor[] = o.predictors.map((k) => createPredictor(k, { ...o.settings, featureNames: FEATURE_NAMES }));
   const errs = o.predictors.map((): number[] => []);
   const ratios = o.predictors.map((): number[] => []);
   const recErr: number[] = [];
@@ -130,7 +129,7 @@ export function replayTelemetry(path: string, o: ReplayOptions): ReplayReport {
   const skipped = { warmup: 0, gc: 0, sampled: 0, noCost: 0, outsideWindow: 0 };
   const fromS = o.fromS ?? -Infinity;
   const toS = o.toS ?? Infinity;
-  const f = new Float64Array(featureNames.length);
+  const f = new Float64Array(FEATURE_NAMES.length);
   const p = new Float64Array(predictors.length);
   const t0 = t.rows.length ? t.rows[0]![iTime]! : 0;
   for (const r of t.rows) {
@@ -138,7 +137,7 @@ export function replayTelemetry(path: string, o: ReplayOptions): ReplayReport {
     for (let k = 0; k < predictors.length; k++) p[k] = predictors[k]!.predict(f);
     const m = r[iMeas]!;
     const gc = r[iGc] === 1;
-    const learned = iLearned >= 0 ? r[iLearned] === 1 : !gc && !(iAlloc >= 0 && r[iAlloc] === 1);
+    const learned = iLearned >= 0 ? r[iLearned] === 1 : !gc;
     const unsampled = r[iRate] === 1;
     if (learned && unsampled && Number.isFinite(m)) for (const pr of predictors) pr.observe(f, m);
     const at = r[iTime]! - t0;

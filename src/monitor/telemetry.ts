@@ -4,7 +4,7 @@
  * bridge").
  *
  * Wide columns: `time` (batch start, Unix seconds), `packets`, `drops`, `warmup`, `gc`, `alloc` (the page-fault
- * guard's flag: like a GC-flagged batch, not learned from), `budget_ns`,
+ * guard flagged some query's call; that query's predictor did not learn from the batch), `budget_ns`,
  * `available_ns`, `backlog_ns`, `overhead_ns`, `queries_ns`, `shed_passes`, the 55 features by name, then per
  * query `<q>.predicted_ns`, `<q>.measured_ns`, `<q>.rate`, `<q>.learned` (1 when its predictor learned from the
  * batch: not GC-flagged, ran, not flagged for page faults).
