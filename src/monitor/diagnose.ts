@@ -37,7 +37,8 @@ export function diagnose(run: DiagnosedRun): string[] {
   if (run.options.shed !== 'none' && s.uncontrolledDrops > 0) {
     out.push(
       `${s.uncontrolledDrops} packets were dropped uncontrolled although shedding was on: overruns the buffer could not absorb ` +
-        '(the first batches, before the predictors have history, are never shed; see the per-batch telemetry for where)',
+        '(batch 0, with no prediction yet, is never shed, and a batch far costlier than predicted can overrun it; ' +
+        'see where in the per-batch telemetry, --telemetry run.csv, columns drops and <query>.measured_ns)',
     );
   }
   return out;
