@@ -14,7 +14,13 @@
  * much as the recent under-predictions require, whatever their cause; over-predictions (M/P < 1) leave it at 0
  * instead of inflating too. Its price: errors that come once per transition (an attack onset) raise it for the
  * whole window. (A bias correction per class of sampled batch was tried: it did not improve the share within
- * budget measurably, the class bias moving with the rate the correction itself sets.)
+ * budget measurably, the class bias moving with the rate the correction itself sets. So was this quantile kept
+ * per class of sampling rate, one class per halving of the rate, a plan's ê taken at its own rates: in the
+ * 12-run matrix of `npm run bench -- shedding --runs 3` every shedding run then kept >= 95% of its flood batches
+ * within budget (96-100%, against 20 of 24 runs pooled), but the thin classes' ê fed on itself: a thinner rate
+ * gives a larger M/P, which sets a thinner rate. It reached 1.9-10 in 5 of 12 runs, sampling rates fell up to 4x
+ * and the flow-sampling error of active-flows rose to 0.25-5.8%, under 1% in only 4 of 12 runs, against 11 of 12
+ * pooled.)
  *
  * Ratios are capped at 1 + `maxError`. Before the first observation ê = 0; with fewer than 1/s observations the
  * quantile is the largest ratio seen (nearest rank).
