@@ -1,4 +1,4 @@
-/** Parsing of the CLI's unit-bearing values (durations, rates), with errors that name the flag. */
+/** Parsing of the CLI's values (durations, numbers, choices), with errors that name the flag. */
 import { UserError } from './errors.ts';
 
 const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, min: 60e9, h: 3600e9 };
@@ -34,4 +34,10 @@ export function parseNumber(text: string, flag: string, opts: { min?: number; ma
     throw new UserError('cli.bad-number', `${flag}: '${text}' is not a valid ${opts.integer ? 'integer' : 'number'}${range ? ` (${range})` : ''}`);
   }
   return v;
+}
+
+/** `v` if it is one of `choices`, else a UserError naming `flag` (code `cli.bad-<code>`) and the choices. */
+export function oneOf<T extends string>(v: string, flag: string, code: string, choices: readonly T[], what = 'value'): T {
+  if ((choices as readonly string[]).includes(v)) return v as T;
+  throw new UserError(`cli.bad-${code}`, `${flag}: unknown ${what} '${v}'`, `use ${choices.join(' or ')}`);
 }

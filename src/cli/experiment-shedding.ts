@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { parseAggregates } from '../features/index.ts';
 import { runSheddingExperiment, type SheddingResults } from '../experiments/shedding.ts';
+import { COST_CLOCKS } from '../monitor/index.ts';
 import { formatTable, printResult } from './output.ts';
-import { parseDurationNs, parseNumber } from '../units.ts';
+import { oneOf, parseDurationNs, parseNumber } from '../units.ts';
 
 interface Flags {
   background: string;
@@ -16,6 +17,7 @@ interface Flags {
   budgetFactor?: string;
   buffer: string;
   features: string;
+  costClock?: string;
   json?: boolean;
 }
 
@@ -74,6 +76,7 @@ export function registerExperimentShedding(experiment: Command): void {
     .option('--budget-factor <x>', 'budget = x times the median pre-attack cost per batch (default 4/3: the seed\'s 6M over 4.5M cycles)')
     .option('--buffer <time>', 'capture buffer of the no-shedding run', '200ms')
     .option('--features <set>', 'traffic aggregates the monitor counts: all (the seed\'s 13), lite, or a comma-separated list (see monitor --help)', 'all')
+    .option('--cost-clock <kind>', 'how query costs are measured: thread (CPU time of the monitor\'s thread; the default where Node provides it) | cpu (process CPU time, capped by wall time; the fallback) | wall')
     .option('--json', 'print results.json on stdout')
     .action(async (f: Flags) => {
       const r = await runSheddingExperiment({
@@ -87,6 +90,7 @@ export function registerExperimentShedding(experiment: Command): void {
         budgetFactor: f.budgetFactor === undefined ? undefined : parseNumber(f.budgetFactor, '--budget-factor', { min: 1e-3 }),
         bufferNs: parseDurationNs(f.buffer, '--buffer', 'ms'),
         aggregates: parseAggregates(f.features),
+        costClock: f.costClock === undefined ? undefined : oneOf(f.costClock, '--cost-clock', 'cost-clock', COST_CLOCKS, 'clock'),
         onStep: f.json ? undefined : (s) => process.stderr.write(`- ${s}\n`),
       });
       printResult(r, f.json, (x) => humanReport(x, f.out));

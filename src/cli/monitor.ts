@@ -4,9 +4,9 @@ import { UserError } from '../errors.ts';
 import { AGGREGATES, parseAggregates } from '../features/index.ts';
 import { parsePredictorKind } from '../predict/index.ts';
 import { parseBudget } from '../shed/index.ts';
-import { diagnose, runMonitor, type CostClockKind, type MonitorReport, type ShedMode } from '../monitor/index.ts';
+import { COST_CLOCKS, diagnose, runMonitor, type CostClockKind, type MonitorReport, type ShedMode } from '../monitor/index.ts';
 import { formatTable, printJson, progress } from './output.ts';
-import { parseDurationNs, parseNumber } from '../units.ts';
+import { oneOf, parseDurationNs, parseNumber } from '../units.ts';
 
 interface MonitorFlags {
   queries?: string;
@@ -104,12 +104,6 @@ function printHuman(r: MonitorReport): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-/** `v` if it is one of `choices`, else a UserError naming `flag` (code `cli.bad-<code>`) and the choices. */
-function oneOf<T extends string>(v: string, flag: string, code: string, choices: readonly T[], what = 'value'): T {
-  if ((choices as readonly string[]).includes(v)) return v as T;
-  throw new UserError(`cli.bad-${code}`, `${flag}: unknown ${what} '${v}'`, `use ${choices.join(' or ')}`);
-}
-
 /** Registers the `monitor` command. */
 export function registerMonitor(program: Command): void {
   program
@@ -137,7 +131,7 @@ export function registerMonitor(program: Command): void {
     .option('--batch <time>', 'batch (time bin) width', '100ms')
     .option('--interval <time>', 'measurement interval (query results)', '1s')
     .option('--clock <mode>', 'emulated (trace time drives an emulated CPU and buffer) | realtime (paced replay)', 'emulated')
-    .option('--cost-clock <kind>', 'cpu (process CPU time, immune to other load; default with --clock emulated) | wall (hrtime)')
+    .option('--cost-clock <kind>', 'thread (CPU time of the thread running the queries: immune to other load and to the process\'s GC and compiler threads; default with --clock emulated where Node provides it) | cpu (process CPU time, the fallback) | wall (hrtime; default with --clock realtime)')
     .option('--speed <x>', 'realtime replay speed factor', '1')
     .option('--buffer <time>', 'capture buffer (traffic it can hold before dropping)', '200ms')
     .option('--reference', 'also run the exact reference pass and report result errors')
@@ -195,7 +189,7 @@ export function registerMonitor(program: Command): void {
           aggregates: parseAggregates(flags.features),
           traceOut: flags.traceOut,
           skipCorrupt: !!flags.skipCorrupt,
-          costClock: flags.costClock === undefined ? undefined : oneOf<CostClockKind>(flags.costClock, '--cost-clock', 'cost-clock', ['cpu', 'wall'], 'clock'),
+          costClock: flags.costClock === undefined ? undefined : oneOf<CostClockKind>(flags.costClock, '--cost-clock', 'cost-clock', COST_CLOCKS, 'clock'),
           budgetCovers: oneOf(flags.budgetCovers, '--budget-covers', 'budget-covers', ['total', 'queries'] as const),
           errorModel: oneOf(flags.errorModel, '--error-model', 'error-model', ['tail', 'mean'] as const),
           warmupPassNs: flags.warmupPass === undefined ? undefined : parseDurationNs(flags.warmupPass, '--warmup-pass', 's'),

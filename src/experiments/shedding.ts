@@ -43,7 +43,7 @@ import { join } from 'node:path';
 import { traceInfo } from '../capture/index.ts';
 import { batchesBefore, batchesIn, midNs, windowResults } from './attack-window.ts';
 import { AGGREGATES, type AggregateName } from '../features/index.ts';
-import { type BatchRecord, type MonitorOptions, type MonitorReport, compareResults, mean, quantile, relError, runMonitor, scored } from '../monitor/index.ts';
+import { type BatchRecord, type CostClockKind, type MonitorOptions, type MonitorReport, compareResults, defaultCpuClock, mean, quantile, relError, runMonitor, scored } from '../monitor/index.ts';
 import { Budget } from '../shed/index.ts';
 import { buildSheddingInputs, type SheddingInputs } from './shedding-inputs.ts';
 import { writeSheddingFigures } from './shedding-figures.ts';
@@ -77,6 +77,8 @@ export interface SheddingExperimentOptions {
   readonly aggregates?: readonly AggregateName[];
   /** Warm-up pass before every measured run (JIT, allocator), ns of trace replayed; default 5 s (quick 4 s). */
   readonly warmupPassNs?: number;
+  /** How query costs are measured (default: the thread CPU clock where available, else the process's). */
+  readonly costClock?: CostClockKind;
   readonly onStep?: (step: string) => void;
 }
 
@@ -246,6 +248,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
   });
   const t0 = (await traceInfo(inputs.background)).firstNs ?? 0n;
   const warmupBatches = o.warmupBatches ?? 60;
+  const costClock = o.costClock ?? defaultCpuClock();
   // Pre-size the flow tables for the densest interval the traces can hold (every packet of the background and the
   // attack a new flow) and replay a few seconds through each run's code first: neither table growth, first-touch
   // page faults nor JIT compilation then lands in a measured batch (CoMo pre-allocated its memory, and C has no JIT).
@@ -254,7 +257,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
   // The warm-up pass also replays the first second of the attack window: code paths only attack traffic takes
   // (and V8's deoptimisation on first meeting it) are compiled before the measured runs.
   const warmupWindow = { fromNs: inputs.attackAtNs, forNs: 1e9 };
-  const common: Partial<MonitorOptions> = { seed, keepBatches: true, warmupBatches, costClock: 'cpu', initialFlows, warmupPassNs, warmupWindow, clearBacklogAfterWarmup: true, aggregates: o.aggregates };
+  const common: Partial<MonitorOptions> = { seed, keepBatches: true, warmupBatches, costClock, initialFlows, warmupPassNs, warmupWindow, clearBacklogAfterWarmup: true, aggregates: o.aggregates };
 
   step('Fig. 3: EWMA vs SLR vs MLR on the flows query under the on/off DDoS');
   const fig3 = await runMonitor(inputs.ddos, {
@@ -360,7 +363,7 @@ export async function runSheddingExperiment(o: SheddingExperimentOptions): Promi
       budgetFactor: o.budgetFactor ?? 4 / 3,
       bufferMs: (o.bufferNs ?? 2e8) / 1e6,
       aggregates: o.aggregates ?? AGGREGATES,
-      costClock: 'cpu',
+      costClock,
       warmupBatches,
       initialFlows,
       warmupPassS: warmupPassNs / 1e9,

@@ -14,7 +14,7 @@ export type { QuerySummary, RunSummary, ResultError } from './summary.ts';
 export { runMonitor } from './run.ts';
 export { diagnose } from './diagnose.ts';
 export type { MonitorOptions, MonitorReport, ShedMode, WarmupPassReport } from './run.ts';
-export { costClock } from './cost-clock.ts';
+export { COST_CLOCKS, costClock, defaultCpuClock } from './cost-clock.ts';
 export { replayTelemetry } from './replay.ts';
 export type { ReplayOptions, ReplayReport, ReplayScore } from './replay.ts';
 export type { CostClockKind } from './cost-clock.ts';

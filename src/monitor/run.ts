@@ -18,7 +18,7 @@ import type { BatchRecord, ResultSink, TelemetrySink } from './records.ts';
 import { JsonlResults } from './results-sink.ts';
 import { PRIMARY_FIELDS, type ResultError, type RunSummary, SummaryAccumulator, compareResults } from './summary.ts';
 import { openTelemetry } from './telemetry.ts';
-import { type CostClockKind, costClock } from './cost-clock.ts';
+import { type CostClockKind, costClock, defaultCpuClock } from './cost-clock.ts';
 import { fullGc } from './full-gc.ts';
 
 export type ShedMode = 'none' | 'packet' | 'flow' | 'auto';
@@ -137,9 +137,9 @@ async function buildQueries(opts: MonitorOptions): Promise<Query[]> {
   return list;
 }
 
-/** The cost clock: the one asked for, else CPU time for the emulated clock and wall time for realtime. */
+/** The cost clock: the one asked for, else the thread's (or the process's) CPU time for the emulated clock and wall time for realtime. */
 function costClockKind(opts: MonitorOptions, clock: 'emulated' | 'realtime'): CostClockKind {
-  return opts.costClock ?? (clock === 'realtime' ? 'wall' : 'cpu');
+  return opts.costClock ?? (clock === 'realtime' ? 'wall' : defaultCpuClock());
 }
 
 function methodFor(q: Query, shed: ShedMode): SamplingMethod {
@@ -205,7 +205,8 @@ async function onePass(trace: string, opts: MonitorOptions, pass: PassConfig): P
     keepBatches: pass.keepBatches,
     shadows,
     timer,
-    // CPU clock: query costs are min(CPU, wall) (see EngineOptions.crossTimer).
+    // Process CPU clock: query costs are min(CPU, wall) (see EngineOptions.crossTimer). The thread clock needs
+    // no cap: it counts nothing but the thread's own work.
     crossTimer: clockKind === 'cpu' ? costClock('wall') : undefined,
     clearBacklogAfterWarmup: opts.clearBacklogAfterWarmup,
   });
