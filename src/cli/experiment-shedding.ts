@@ -62,7 +62,7 @@ export function registerExperimentShedding(experiment: Command): void {
         'then (1) compare EWMA, SLR and MLR cost prediction for the flows query (Fig. 3), (2) cost per batch against ' +
         'the budget with and without shedding (Fig. 4), (3) active-flows error with no shedding (200 ms buffer), ' +
         'packet and flow sampling against the exact reference (Fig. 5), and (4) repeat the Fig. 3 run to measure how much the same batches\' costs differ (the noise floor of any predictor). Writes results.json, CSVs and SVG figures. ' +
-        'Costs are min(process CPU time, wall time) per query call; each run is preceded by a warm-up pass over the ' +
+        'Costs are the CPU time of the monitor\'s thread per query call (--cost-clock); each run is preceded by a warm-up pass over the ' +
         'first seconds (JIT, allocator; reported apart) and the flow tables are pre-sized for the densest interval. ' +
         'For steadier numbers run with NODE_OPTIONS=--max-semi-space-size=64.',
     )

@@ -122,7 +122,7 @@ export function buildDemoReport(r: DemoResult, a: DemoReportAssets): Report {
       heading: 'Fast loop: predictive load shedding (seed 004, section VI)',
       text: [
         `Background: ${a.rel(sh.background)} looped ${String(cfg.loop)}x and sped up to ${Math.round(rate).toLocaleString('en-US')} packets/s for ${Number(cfg.backgroundSeconds).toFixed(0)} s; ` +
-          `synthetic attacks injected at ${String(cfg.attackAtS)} s (on/off spoofed DDoS for ${String(cfg.ddosForS)} s, SYN flood for ${String(cfg.synForS)} s) at ${Number(cfg.attackRate).toLocaleString('en-US')} packets/s. Costs are process CPU time per 100 ms batch.`,
+          `synthetic attacks injected at ${String(cfg.attackAtS)} s (on/off spoofed DDoS for ${String(cfg.ddosForS)} s, SYN flood for ${String(cfg.synForS)} s) at ${Number(cfg.attackRate).toLocaleString('en-US')} packets/s. Costs are ${costClockText(cfg.costClock)} per 100 ms batch.`,
         `Prediction (flows query, DDoS batches): mean relative error MLR ${pct(sh.predictors.mlr.meanRelError)}, SLR ${pct(sh.predictors.slr.meanRelError)}, EWMA ${pct(sh.predictors.ewma.meanRelError)}. ` +
           `Measurement noise: the same batches measured in a second pass differ by ${pct(sh.fig3Noise.repeatRelError)} on average, and their batch-level noise alone puts even a predictor that knew each batch's expected cost at about ${pct(sh.fig3Noise.noiseFloor)}.`,
         `Shedding (active-flows under the SYN flood, budget ${(sh.shedding.budgetNs / 1e6).toFixed(3)} ms per batch = ${String(cfg.budgetFactor)} x normal ${(sh.shedding.normalCostNs / 1e6).toFixed(3)} ms; unshed flood cost ${(sh.shedding.attackCostNs / 1e6).toFixed(3)} ms): ` +
@@ -211,4 +211,11 @@ export function buildDemoReport(r: DemoResult, a: DemoReportAssets): Report {
     },
     sections,
   };
+}
+
+/** What the shedding run's cost clock (results.json `config.costClock`) measured, for the report's text. */
+function costClockText(kind: unknown): string {
+  if (kind === 'thread') return "the CPU time of the monitor's thread";
+  if (kind === 'wall') return 'wall time';
+  return 'process CPU time (capped by wall time)';
 }

@@ -149,9 +149,10 @@ export class MonitorEngine {
     const warm = !this.measuring;
     const enforcing = !warm || (this.budget?.ready === true && this.batchIndex >= this.shedFrom);
     this.gc.begin();
-    // With a CPU cost clock, every phase is also timed on the wall clock and costs the smaller of the two: the
-    // process CPU clock also counts V8's concurrent GC and compiler threads and libuv's file reads, which run
-    // beside the phase on another core and are not its work (the same rule as a query's cost).
+    // With the process CPU cost clock, every phase is also timed on the wall clock and costs the smaller of the
+    // two: that clock also counts V8's concurrent GC and compiler threads and libuv's file reads, which run
+    // beside the phase on another core and are not its work (the same rule as a query's cost). The thread clock
+    // counts none of them and is not capped.
     const cross = this.opts.crossTimer;
     const capped = cross !== undefined;
     const t0 = timer();
