@@ -97,7 +97,7 @@ export class DistinctFlows {
     const fh = this.flowHash;
     if (fh !== undefined) {
       // Counted in the batch where it is first seen (a flow evicted and seen again is counted twice: bias high).
-      if (table.inserted) this.flowCount.firstSeen(fh[i]!);
+      if (table.inserted) this.flowCount.firstSeen(fh, i);
     } else {
       recordSampledPacket(table.vals, o + this.sampledCol, isSyn(batch.proto[i]!, batch.tcpFlags[i]!), this.unseen);
     }

@@ -46,9 +46,12 @@ export class FlowCountRunningMin {
     }
   }
 
-  /** A flow of hash h seen for the first time in the interval, in the current batch: counted when h passes m_b. */
-  firstSeen(h: number): void {
-    if (h > this.thr) return;
+  /**
+   * A flow seen for the first time in the interval, in the current batch, its hash h = hashes[i]: counted when h
+   * passes m_b. Takes the array, not h: a u32 above 2^31 passed as a number is boxed into a new heap number.
+   */
+  firstSeen(hashes: Uint32Array, i: number): void {
+    if (hashes[i]! > this.thr) return;
     this.counted++;
     this.sum += this.weight;
   }
