@@ -10,7 +10,7 @@
  * factor fitted on the part's unseen-mass moments (sampled-distinct.ts). Measured bias over 100-200 seeds
  * (test/queries/sampled-distinct.test.ts, printed as diagnostics): within
  * 0.1% on a spoofed SYN flood at rates 0.1..0.8, within 0.3% on P2P traffic under a SYN flood at 0.2 and 0.43,
- * +2.3% / +8.9% on P2P traffic alone at 0.43 / 0.2, biased high (+7%) at p = 0.1 when an interval holds only tens
+ * +2.3% / +8.9% on P2P traffic alone at 0.43 / 0.2, biased high (+8%) at p = 0.1 when an interval holds only tens
  * of flows; uncorrected, the count is low by about (1 - p) under a SYN flood. `sampledFlows` is
  * the raw count either way. Flows evicted from a full table still count (counted when first seen, sampled state
  * in the estimator's sums). The count is {@link DistinctFlows} (distinct-flows.ts), shared with `flows`.

@@ -214,7 +214,9 @@ after(() => {
  * p = 0.1 intervals holding only tens of flows (gnutella: ~9 per second) are biased high.
  */
 function maxBias(trace: string, schedule: string): number {
-  if (schedule === '0.1' && trace.startsWith('gnutella')) return 8;
+  // gnutella in 1 s intervals holds ~9 flows per interval: lambda is fitted on a handful of keys (+7.3%), and the
+  // floor at the keys seen (sampledDistinctEstimate) lifts the intervals that came out below it (+0.8 points).
+  if (schedule === '0.1' && trace.startsWith('gnutella')) return 9;
   return 2.5;
 }
 
@@ -363,6 +365,24 @@ describe('SampledDistinct', () => {
       }),
       { seed: 353 },
     );
+  });
+
+  it('never estimates fewer keys than it saw, however thin the rates (a key seen in both parts can weigh < 0)', () => {
+    // 50 keys seen once in each part at rate 1e-3 (the controller's lowest refined rate): each weighs
+    // 1 - lS sS lR sR with s = 999, about -1e6 when the lambdas are near 1. The estimate is floored at the 52 seen.
+    const d = new SampledDistinct();
+    for (let k = 0; k < 50; k++) d.add(cols([{ syn: true, rate: 1e-3 }, { syn: false, rate: 1e-3 }]), 0);
+    d.add(cols([{ syn: true, rate: 1e-3 }]), 0);
+    d.add(cols([{ syn: false, rate: 1e-3 }]), 0);
+    const { syn, rest } = d.lambdas();
+    assert.ok(syn > 0.9 && rest > 0.9, `lambdas ${syn} ${rest}`);
+    assert.equal(d.estimate(), 52);
+    // Where the estimate is above the keys seen it is unchanged: 50 one-SYN keys (weight 1 + s = 2 at rate 0.5)
+    // and 10 keys seen once in each part (weight 1: no rest-only singleton, so the rest part's lambda is 0).
+    const e = new SampledDistinct();
+    for (let k = 0; k < 50; k++) e.add(cols([{ syn: true, rate: 0.5 }]), 0);
+    for (let k = 0; k < 10; k++) e.add(cols([{ syn: true, rate: 0.5 }, { syn: false, rate: 0.5 }]), 0);
+    assert.ok(Math.abs(e.estimate() - 110) < 1e-9, String(e.estimate()));
   });
 
   it('a key kept at rate 1 is surely seen: weight 1 whatever it got at lower rates', () => {
