@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { replayTelemetry, type ReplayScore } from '../monitor/index.ts';
-import { parsePredictorKind, type PredictorKind } from '../predict/index.ts';
-import { parseDurationNs, parseNumber } from '../units.ts';
+import { parsePredictorKind, type PredictorKind, REGRESSION_MODES } from '../predict/index.ts';
+import { oneOf, parseDurationNs, parseNumber } from '../units.ts';
 import { formatTable, printResult } from './output.ts';
 
 interface PredictFlags {
@@ -14,7 +14,7 @@ interface PredictFlags {
   alpha?: string;
   relevance?: string;
   maxFeatures?: string;
-  regression?: string;
+  regression: string;
   feedback: boolean;
   json?: boolean;
 }
@@ -46,7 +46,6 @@ export function registerPredict(program: Command): void {
     .action((file: string, o: PredictFlags) => {
       const kinds = o.predictors.split(',').map((s) => parsePredictorKind(s, '--predictors'));
       if (new Set(kinds).size !== kinds.length) throw new UserError('predict.duplicate', `--predictors ${o.predictors} names a predictor twice`, 'Name each of mlr, slr, ewma at most once.');
-      if (o.regression !== 'relative' && o.regression !== 'ols') throw new UserError('predict.bad-regression', `--regression must be relative or ols, got '${o.regression}'`, 'Use --regression relative or --regression ols.');
       const seconds = (v: string | undefined, flag: string): number | undefined => (v === undefined ? undefined : parseDurationNs(v, flag, 's') / 1e9);
       const r = replayTelemetry(file, {
         query: o.query,
@@ -58,7 +57,7 @@ export function registerPredict(program: Command): void {
           alpha: parseNumber(o.alpha!, '--alpha', { min: 0, max: 1 }),
           relevance: parseNumber(o.relevance!, '--relevance', { min: 0, max: 1 }),
           maxFeatures: parseNumber(o.maxFeatures!, '--max-features', { integer: true, min: 1 }),
-          regression: o.regression,
+          regression: oneOf(o.regression, '--regression', 'regression', REGRESSION_MODES, 'mode'),
           feedback: o.feedback,
         },
       });

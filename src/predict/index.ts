@@ -12,6 +12,7 @@ export type { FeatureCorrelations } from './fcbf.ts';
 export { SlidingCorrelations } from './sliding-correlations.ts';
 export { WindowRegression } from './window-regression.ts';
 export type { RegressionMode } from './window-regression.ts';
+export { REGRESSION_MODES } from './window-regression.ts';
 export { ResidualFeedback } from './residual-feedback.ts';
 export type { ObservationWindow } from './observation-window.ts';
 export { CostHistory } from './history.ts';

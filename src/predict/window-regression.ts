@@ -28,6 +28,7 @@ import type { ObservationWindow } from './observation-window.ts';
 import { solveLeastSquares } from './ols.ts';
 
 export type RegressionMode = 'ols' | 'relative';
+export const REGRESSION_MODES: readonly RegressionMode[] = ['relative', 'ols'];
 
 /** Costs below this share of the window's mean cost are weighted as if they were that large. */
 const WEIGHT_FLOOR = 0.1;
