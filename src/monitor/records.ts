@@ -51,7 +51,7 @@ export interface BatchRecord {
   /** Per query: packets the query processed. */
   readonly processed: Float64Array;
   /** Per query: 1 when its predictor learned from this batch (not GC-flagged, ran, not flagged for page faults). */
-  readonly learned?: Uint8Array;
+  readonly learned: Uint8Array;
   /** Per query and shadow predictor kind: prediction for the same selection (experiments compare predictors). */
   readonly shadow?: Readonly<Record<string, Float64Array>>;
 }

@@ -40,11 +40,6 @@ function monitorValues(r: BatchRecord): number[] {
   return [r.packets, r.drops, r.warmup ? 1 : 0, r.gc ? 1 : 0, r.alloc ? 1 : 0, r.budgetNs, r.availableNs, r.backlogNs, r.overheadNs, r.queriesNs, r.shedPasses];
 }
 
-/** Whether query i's predictor learned from the batch: 1 or 0, empty when the record does not say. */
-function learnedOf(r: BatchRecord, i: number): string {
-  return r.learned ? String(r.learned[i]!) : '';
-}
-
 function csvField(name: string): string {
   return /[",\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
 }
@@ -92,7 +87,7 @@ export class CsvTelemetry implements TelemetrySink {
     const parts: string[] = [unixSeconds(r.startNs)];
     for (const v of monitorValues(r)) parts.push(num(v));
     for (let i = 0; i < this.featureNames.length; i++) parts.push(num(features[i] ?? NaN));
-    for (let i = 0; i < this.queryNames.length; i++) parts.push(num(r.predicted[i]!), num(r.measured[i]!), num(r.rate[i]!), learnedOf(r, i));
+    for (let i = 0; i < this.queryNames.length; i++) parts.push(num(r.predicted[i]!), num(r.measured[i]!), num(r.rate[i]!), String(r.learned[i]!));
     this.out.write(`${parts.join(',')}\n`);
   }
 
@@ -124,8 +119,7 @@ export class LongTelemetry implements TelemetrySink {
     for (let i = 0; i < this.featureNames.length; i++) lines.push(`${t},traffic,${csvField(this.featureNames[i]!)},${num(features[i] ?? NaN)}`);
     for (let i = 0; i < this.queryNames.length; i++) {
       const q = csvField(this.queryNames[i]!);
-      lines.push(`${t},${q},predicted_ns,${num(r.predicted[i]!)}`, `${t},${q},measured_ns,${num(r.measured[i]!)}`, `${t},${q},rate,${num(r.rate[i]!)}`);
-      if (r.learned) lines.push(`${t},${q},learned,${r.learned[i]!}`);
+      lines.push(`${t},${q},predicted_ns,${num(r.predicted[i]!)}`, `${t},${q},measured_ns,${num(r.measured[i]!)}`, `${t},${q},rate,${num(r.rate[i]!)}`, `${t},${q},learned,${r.learned[i]!}`);
     }
     this.out.write(`${lines.join('\n')}\n`);
   }
