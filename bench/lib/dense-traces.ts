@@ -111,3 +111,13 @@ export async function mixedTrace(target = 2_100_000): Promise<DenseTrace> {
   if (!existsSync(path)) await loopDense(merged, path, loop);
   return describe(path, MIXED_SOURCES.join(' + '), `each squeezed into 1 s, merged, then retimeTrace --loop ${loop} --speed (to ${DENSE_PPS / 1e6} Mpps) --seed 1`);
 }
+
+/** `t` slowed down to `pps` packets per second of trace time (same packets, one retime), e.g. a monitor's load. */
+export async function atRate(t: DenseTrace, pps: number): Promise<DenseTrace> {
+  const path = t.path.replace(/\.pcap$/, `-at-${pps / 1e3}kpps.pcap`);
+  if (!existsSync(path)) {
+    await retimeTrace(t.path, `${path}.part`, { speed: pps / DENSE_PPS });
+    renameSync(`${path}.part`, path);
+  }
+  return describe(path, t.source, `${t.recipe}, then retimeTrace --speed ${pps / DENSE_PPS} (to ${pps / 1e3} kpps)`);
+}
